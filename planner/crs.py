@@ -1,0 +1,574 @@
+"""Coordinate systems: declare, convert to WGS84, and pick one metric CRS per run.
+
+Chinese data arrives in four kinds of coordinates (see the glossary):
+
+* WGS84 (EPSG:4326), e.g. GPS tracks and OpenStreetMap;
+* CGCS2000 (EPSG:4490) and its 3-degree Gauss-Krüger zones (EPSG:4513-4554), used by
+  government GIS data; these are ordinary CRSs and go through pyproj;
+* GCJ-02, the deliberate offset of AMap (高德), Tencent and Google China maps;
+* BD-09, Baidu's further offset on top of GCJ-02.
+
+GCJ-02 and BD-09 are not CRSs pyproj knows: they are non-linear shifts of WGS84
+longitude/latitude of roughly 100-700 m. This module implements them (vectorised over numpy
+arrays) from the published description of the algorithms, together with exact iterative
+inverses, and funnels every layer through :func:`to_wgs84` at ingestion. After that the
+pipeline works in the single metric CRS returned by :func:`local_metric_crs`, and the engine
+only checks it with :func:`require_metric`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pyproj
+import shapely
+from pyproj.exceptions import CRSError as PyprojCRSError
+
+from planner.errors import CRSError
+
+__all__ = [
+    "CRSOption",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "local_metric_crs",
+    "parse_crs_option",
+    "require_metric",
+    "to_wgs84",
+    "transform_geometries",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
+]
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+CoordFunc = Callable[[npt.ArrayLike, npt.ArrayLike], tuple[FloatArray, FloatArray]]
+Offset = Literal["gcj02", "bd09"]
+
+# GCJ-02 uses the Krasovsky 1940 ellipsoid: semi-major axis (m) and first eccentricity squared.
+_KRASOVSKY_A_M = 6378245.0
+_KRASOVSKY_EE = 0.00669342162296594323
+# The rectangle outside which GCJ-02 leaves coordinates unchanged (degrees).
+_CHINA_LON_DEG = (72.004, 137.8347)
+_CHINA_LAT_DEG = (0.8293, 55.8271)
+# BD-09: angular factor and the constant shifts (degrees) added on top of GCJ-02.
+_BD_X_PI = np.pi * 3000.0 / 180.0
+_BD_LON_SHIFT_DEG = 0.0065
+_BD_LAT_SHIFT_DEG = 0.006
+# Iterative inverses stop when the forward residual is below this (degrees, ~0.1 mm).
+_INVERSE_TOL_DEG = 1e-12
+_INVERSE_MAX_ITER = 30
+
+_WGS84 = pyproj.CRS.from_epsg(4326)
+_CGCS2000 = pyproj.CRS.from_epsg(4490)
+_ALIASES: dict[str, tuple[pyproj.CRS, Offset | None]] = {
+    "wgs84": (_WGS84, None),
+    "cgcs2000": (_CGCS2000, None),
+    "gcj02": (_WGS84, "gcj02"),
+    "amap": (_WGS84, "gcj02"),
+    "gaode": (_WGS84, "gcj02"),
+    "tencent": (_WGS84, "gcj02"),
+    "高德": (_WGS84, "gcj02"),
+    "腾讯": (_WGS84, "gcj02"),
+    "bd09": (_WGS84, "bd09"),
+    "baidu": (_WGS84, "bd09"),
+    "百度": (_WGS84, "bd09"),
+}
+_ACCEPTED = (
+    "wgs84, cgcs2000, gcj02 (also gcj-02, amap, gaode, tencent), bd09 (also bd-09, baidu), "
+    "an EPSG code such as EPSG:4545, a WKT or a PROJ string"
+)
+
+
+# --------------------------------------------------------------------------------------
+# GCJ-02 and BD-09 offsets
+# --------------------------------------------------------------------------------------
+
+
+def _as_lonlat(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Return lon and lat as broadcast float64 arrays (degrees)."""
+    lon_a, lat_a = np.broadcast_arrays(
+        np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    )
+    return lon_a, lat_a
+
+
+def _in_china(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
+    """Whether each point lies in the rectangle where GCJ-02 applies (NaN is outside)."""
+    return (
+        (lon >= _CHINA_LON_DEG[0])
+        & (lon <= _CHINA_LON_DEG[1])
+        & (lat >= _CHINA_LAT_DEG[0])
+        & (lat <= _CHINA_LAT_DEG[1])
+    )
+
+
+def _gcj02_delta(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """GCJ-02 offset (degrees) to add to WGS84 lon/lat; zero outside China.
+
+    The offset is a polynomial-plus-sine series in metres of the position relative to
+    (105 E, 35 N), turned into degrees with the Krasovsky meridian and parallel radii.
+    """
+    x = lon - 105.0
+    y = lat - 35.0
+    sqrt_abs_x = np.sqrt(np.abs(x))
+    common = (
+        (20.0 * np.sin(6.0 * np.pi * x) + 20.0 * np.sin(2.0 * np.pi * x)) * 2.0 / 3.0
+    )
+    d_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
+    d_lat += common
+    d_lat += (20.0 * np.sin(np.pi * y) + 40.0 * np.sin(np.pi * y / 3.0)) * 2.0 / 3.0
+    d_lat += (
+        (160.0 * np.sin(np.pi * y / 12.0) + 320.0 * np.sin(np.pi * y / 30.0))
+        * 2.0
+        / 3.0
+    )
+    d_lon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
+    d_lon += common
+    d_lon += (20.0 * np.sin(np.pi * x) + 40.0 * np.sin(np.pi * x / 3.0)) * 2.0 / 3.0
+    d_lon += (
+        (150.0 * np.sin(np.pi * x / 12.0) + 300.0 * np.sin(np.pi * x / 30.0))
+        * 2.0
+        / 3.0
+    )
+
+    rad_lat = np.radians(lat)
+    magic = 1.0 - _KRASOVSKY_EE * np.sin(rad_lat) ** 2
+    sqrt_magic = np.sqrt(magic)
+    meridian_m = _KRASOVSKY_A_M * (1.0 - _KRASOVSKY_EE) / (magic * sqrt_magic)
+    parallel_m = _KRASOVSKY_A_M / sqrt_magic * np.cos(rad_lat)
+    d_lat = d_lat * 180.0 / (meridian_m * np.pi)
+    d_lon = d_lon * 180.0 / (parallel_m * np.pi)
+    inside = _in_china(lon, lat)
+    return np.where(inside, d_lon, 0.0), np.where(inside, d_lat, 0.0)
+
+
+def _refine_inverse(
+    forward: CoordFunc,
+    lon: FloatArray,
+    lat: FloatArray,
+    lon0: FloatArray,
+    lat0: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Solve ``forward(x) == (lon, lat)`` by fixed-point iteration from ``(lon0, lat0)``.
+
+    Both offsets are the identity plus a slowly varying shift, so each step
+    ``x += target - forward(x)`` gains two to three digits; iteration stops when the largest
+    residual is below ``_INVERSE_TOL_DEG`` (degrees).
+    """
+    x_lon, x_lat = lon0.copy(), lat0.copy()
+    for _ in range(_INVERSE_MAX_ITER):
+        f_lon, f_lat = forward(x_lon, x_lat)
+        r_lon, r_lat = lon - f_lon, lat - f_lat
+        x_lon, x_lat = x_lon + r_lon, x_lat + r_lat
+        worst = np.nanmax(np.abs(np.concatenate([r_lon.ravel(), r_lat.ravel(), [0.0]])))
+        if worst < _INVERSE_TOL_DEG:
+            break
+    return x_lon, x_lat
+
+
+def wgs84_to_gcj02(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Convert WGS84 longitude/latitude to GCJ-02 (the AMap/Tencent offset).
+
+    Parameters
+    ----------
+    lon, lat
+        WGS84 longitude and latitude in degrees; broadcast against each other.
+
+    Returns
+    -------
+    tuple of ndarray
+        GCJ-02 longitude and latitude in degrees. Points outside the China rectangle
+        (lon 72.004-137.8347, lat 0.8293-55.8271) are returned unchanged.
+    """
+    lon_a, lat_a = _as_lonlat(lon, lat)
+    d_lon, d_lat = _gcj02_delta(lon_a, lat_a)
+    return lon_a + d_lon, lat_a + d_lat
+
+
+def gcj02_to_wgs84(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Convert GCJ-02 longitude/latitude to WGS84, exactly inverting :func:`wgs84_to_gcj02`.
+
+    The one-step approximation (subtracting the offset computed at the GCJ-02 point) is off
+    by up to a few metres; it is only the starting point of a fixed-point refinement that
+    stops when re-applying :func:`wgs84_to_gcj02` reproduces the input to 1e-12 degrees.
+
+    Parameters
+    ----------
+    lon, lat
+        GCJ-02 longitude and latitude in degrees; broadcast against each other.
+
+    Returns
+    -------
+    tuple of ndarray
+        WGS84 longitude and latitude in degrees. Outside China the input is returned.
+    """
+    lon_a, lat_a = _as_lonlat(lon, lat)
+    d_lon, d_lat = _gcj02_delta(lon_a, lat_a)
+    return _refine_inverse(wgs84_to_gcj02, lon_a, lat_a, lon_a - d_lon, lat_a - d_lat)
+
+
+def gcj02_to_bd09(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Convert GCJ-02 longitude/latitude to BD-09 (Baidu).
+
+    BD-09 perturbs the polar form of the GCJ-02 point (radius by 2e-5 * sin(lat * x_pi),
+    angle by 3e-6 * cos(lon * x_pi), with x_pi = pi * 3000 / 180) and then shifts it by
+    0.0065 degrees east and 0.006 degrees north. It is applied everywhere, as Baidu does.
+
+    Parameters
+    ----------
+    lon, lat
+        GCJ-02 longitude and latitude in degrees; broadcast against each other.
+
+    Returns
+    -------
+    tuple of ndarray
+        BD-09 longitude and latitude in degrees.
+    """
+    x, y = _as_lonlat(lon, lat)
+    z = np.hypot(x, y) + 0.00002 * np.sin(y * _BD_X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _BD_X_PI)
+    return z * np.cos(theta) + _BD_LON_SHIFT_DEG, z * np.sin(theta) + _BD_LAT_SHIFT_DEG
+
+
+def bd09_to_gcj02(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Convert BD-09 longitude/latitude to GCJ-02, exactly inverting :func:`gcj02_to_bd09`.
+
+    Starts from the usual closed-form approximation (undo the shifts, then subtract the
+    perturbations evaluated at the shifted point) and refines it by fixed-point iteration.
+
+    Parameters
+    ----------
+    lon, lat
+        BD-09 longitude and latitude in degrees; broadcast against each other.
+
+    Returns
+    -------
+    tuple of ndarray
+        GCJ-02 longitude and latitude in degrees.
+    """
+    lon_a, lat_a = _as_lonlat(lon, lat)
+    x, y = lon_a - _BD_LON_SHIFT_DEG, lat_a - _BD_LAT_SHIFT_DEG
+    z = np.hypot(x, y) - 0.00002 * np.sin(y * _BD_X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_X_PI)
+    return _refine_inverse(
+        gcj02_to_bd09, lon_a, lat_a, z * np.cos(theta), z * np.sin(theta)
+    )
+
+
+def wgs84_to_bd09(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Convert WGS84 longitude/latitude (degrees) to BD-09 (degrees), via GCJ-02."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+def bd09_to_wgs84(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Convert BD-09 longitude/latitude (degrees) to WGS84 (degrees), via GCJ-02."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+def transform_geometries(
+    geoms: npt.ArrayLike, func: CoordFunc
+) -> npt.NDArray[np.object_]:
+    """Apply a lon/lat conversion to every coordinate of an array of geometries.
+
+    Parameters
+    ----------
+    geoms
+        Shapely geometries (array-like, e.g. ``GeoSeries.values``); missing values are
+        allowed. Coordinates are longitude/latitude in degrees.
+    func
+        One of the conversions of this module, e.g. :func:`gcj02_to_wgs84`.
+
+    Returns
+    -------
+    ndarray of object
+        New geometries of the same types and shapes; ``None`` stays ``None`` and Z values
+        are kept unchanged.
+    """
+
+    def apply(coords: FloatArray) -> FloatArray:
+        out = coords.copy()
+        out[:, 0], out[:, 1] = func(coords[:, 0], coords[:, 1])
+        return out
+
+    arr = np.asarray(geoms, dtype=object)
+    return np.asarray(shapely.transform(arr, apply, include_z=None), dtype=object)
+
+
+# --------------------------------------------------------------------------------------
+# Declared input systems and conversion of layers
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CRSOption:
+    """A coordinate system declared by the user for layers that lack or hide one.
+
+    Attributes
+    ----------
+    crs
+        The pyproj CRS. For GCJ-02 and BD-09 this is geographic EPSG:4326, because their
+        coordinates are offset WGS84 longitude/latitude in degrees.
+    offset
+        ``"gcj02"`` or ``"bd09"`` when coordinates carry a Chinese web-map offset, else
+        ``None``.
+    """
+
+    crs: pyproj.CRS
+    offset: Offset | None = None
+
+
+def parse_crs_option(text: str | None) -> CRSOption | None:
+    """Parse a ``--input-crs`` value.
+
+    Parameters
+    ----------
+    text
+        ``None`` or blank (nothing declared), one of the names ``wgs84``, ``cgcs2000``,
+        ``gcj02`` / ``gcj-02`` / ``amap`` / ``gaode`` / ``tencent``, ``bd09`` / ``bd-09`` /
+        ``baidu`` (case-insensitive), a bare EPSG number, or anything
+        :meth:`pyproj.CRS.from_user_input` accepts (``"EPSG:4545"``, a WKT, a PROJ string).
+
+    Returns
+    -------
+    CRSOption or None
+        ``None`` when nothing is declared.
+
+    Raises
+    ------
+    CRSError
+        If the text is not a known name and pyproj cannot read it; the message lists the
+        accepted values.
+    """
+    if text is None or not text.strip():
+        return None
+    stripped = text.strip()
+    key = stripped.lower().replace("-", "").replace("_", "").replace(" ", "")
+    if key in _ALIASES:
+        crs, offset = _ALIASES[key]
+        return CRSOption(crs=crs, offset=offset)
+    user_input = f"EPSG:{stripped}" if stripped.isdigit() else stripped
+    try:
+        return CRSOption(crs=pyproj.CRS.from_user_input(user_input))
+    except PyprojCRSError as exc:
+        raise CRSError(
+            f"unknown input CRS {stripped!r}. Accepted: {_ACCEPTED}. ({exc})"
+        ) from None
+
+
+def to_wgs84(
+    gdf: gpd.GeoDataFrame,
+    *,
+    declared: CRSOption | None,
+    file: str | None = None,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Return a new copy of a layer in WGS84 longitude/latitude (EPSG:4326).
+
+    Rules, in order:
+
+    1. If ``declared`` has an offset (GCJ-02 or BD-09), the coordinates are taken as offset
+       longitude/latitude and converted exactly to WGS84. A CRS stored in the layer must
+       then be geographic.
+    2. Otherwise, if the layer has its own CRS, it is used and **wins over** a different
+       declared CRS (a declaration only fills in a missing CRS; the conflict is logged).
+    3. Otherwise the declared CRS is set and the layer reprojected with pyproj. CGCS2000
+       (EPSG:4490) and its Gauss-Krüger zones (EPSG:4513-4554) are handled like any CRS.
+
+    Parameters
+    ----------
+    gdf
+        The layer as read; never modified.
+    declared
+        The user's ``--input-crs`` (see :func:`parse_crs_option`), or ``None``.
+    file, layer
+        Where the layer came from, for error messages.
+
+    Returns
+    -------
+    GeoDataFrame
+        Same index, columns and geometry types, coordinates in degrees, CRS EPSG:4326.
+
+    Raises
+    ------
+    CRSError
+        If the layer has no CRS and none is declared; if an offset is declared for a
+        projected layer; or if any converted coordinate lies outside lon -180..180 /
+        lat -90..90, which means the CRS is wrong (e.g. metres read as degrees).
+    """
+    if declared is not None and declared.offset is not None:
+        out = _from_offset(gdf, declared.offset, file=file, layer=layer)
+    elif gdf.crs is not None:
+        if declared is not None and not gdf.crs.equals(declared.crs):
+            logger.warning(
+                "%s: layer CRS %s kept; declared input CRS %s only fills in missing CRSs",
+                _where(file, layer),
+                gdf.crs.to_string(),
+                declared.crs.to_string(),
+            )
+        out = gdf.to_crs(_WGS84)
+    elif declared is not None:
+        out = gdf.set_crs(declared.crs).to_crs(_WGS84)
+    else:
+        raise CRSError(
+            "the layer has no coordinate system. Pass --input-crs to say what it is "
+            "(e.g. wgs84, cgcs2000, gcj02, bd09 or an EPSG code such as EPSG:4545).",
+            file=file,
+            layer=layer,
+        )
+    _check_lonlat_range(out, file=file, layer=layer)
+    return out
+
+
+def _where(file: str | None, layer: str | None) -> str:
+    """Describe a layer's origin for log messages."""
+    return " ".join(
+        part for part in (file, f"layer '{layer}'" if layer else None) if part
+    )
+
+
+def _from_offset(
+    gdf: gpd.GeoDataFrame, offset: Offset, *, file: str | None, layer: str | None
+) -> gpd.GeoDataFrame:
+    """Convert a layer of GCJ-02 or BD-09 longitude/latitude to a new WGS84 layer."""
+    if gdf.crs is not None and not gdf.crs.is_geographic:
+        raise CRSError(
+            f"--input-crs {offset} means longitude/latitude in degrees, but the layer is "
+            f"stored in the projected CRS {gdf.crs.to_string()}. Convert it to "
+            f"longitude/latitude first, or drop --input-crs {offset}.",
+            file=file,
+            layer=layer,
+        )
+    func = gcj02_to_wgs84 if offset == "gcj02" else bd09_to_wgs84
+    geoms = transform_geometries(gdf.geometry.values, func)
+    out = gdf.copy()
+    out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=_WGS84)
+    return out.set_crs(_WGS84, allow_override=True)
+
+
+def _check_lonlat_range(
+    gdf: gpd.GeoDataFrame, *, file: str | None, layer: str | None
+) -> None:
+    """Raise if any feature of a WGS84 layer has coordinates outside the valid range."""
+    bounds = shapely.bounds(np.asarray(gdf.geometry.values, dtype=object))
+    with np.errstate(invalid="ignore"):
+        bad = (
+            (bounds[:, 0] < -180.0)
+            | (bounds[:, 2] > 180.0)
+            | (bounds[:, 1] < -90.0)
+            | (bounds[:, 3] > 90.0)
+            | np.isinf(bounds).any(axis=1)
+        )
+    if bad.any():
+        count = int(bad.sum())
+        raise CRSError(
+            f"{count} feature(s) have coordinates outside longitude -180..180 / latitude "
+            "-90..90 after conversion to WGS84, so the declared or stored CRS is probably "
+            "wrong (e.g. metres read as degrees). Check --input-crs and the file's .prj.",
+            file=file,
+            layer=layer,
+            rows=gdf.index[bad][:5].tolist(),
+            count=count,
+        )
+
+
+# --------------------------------------------------------------------------------------
+# The metric CRS of a run
+# --------------------------------------------------------------------------------------
+
+
+def local_metric_crs(
+    gdf_wgs84: gpd.GeoDataFrame, *, file: str | None = None, layer: str | None = None
+) -> pyproj.CRS:
+    """Choose the UTM zone CRS (metres) for the area of a WGS84 layer.
+
+    Uses :meth:`geopandas.GeoDataFrame.estimate_utm_crs` on the layer's bounds, so a city
+    gets the zone of its centre. Never Web Mercator, whose scale error distorts distances.
+
+    Parameters
+    ----------
+    gdf_wgs84
+        A layer with a CRS, normally the output of :func:`to_wgs84`.
+    file, layer
+        Where the layer came from, for error messages.
+
+    Returns
+    -------
+    pyproj.CRS
+        A WGS84 / UTM zone CRS, e.g. EPSG:32648 for Chengdu.
+
+    Raises
+    ------
+    CRSError
+        If the layer has no CRS or no non-empty geometry.
+    """
+    if gdf_wgs84.crs is None:
+        raise CRSError(
+            "cannot choose a metric CRS for a layer without a CRS; convert it with "
+            "to_wgs84 first.",
+            file=file,
+            layer=layer,
+        )
+    geoms = gdf_wgs84.geometry
+    if len(gdf_wgs84) == 0 or bool((geoms.isna() | geoms.is_empty).all()):
+        raise CRSError(
+            "the layer is empty, so no local metric CRS can be chosen from it; "
+            "check that the file holds features.",
+            file=file,
+            layer=layer,
+        )
+    utm: pyproj.CRS = gdf_wgs84.estimate_utm_crs()
+    return utm
+
+
+def require_metric(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Check that a layer is in a projected CRS measured in metres.
+
+    The engine measures distances in metres and never reprojects; this is its guard.
+
+    Parameters
+    ----------
+    gdf
+        The layer to check.
+    name
+        The layer's name, for the error message.
+
+    Raises
+    ------
+    CRSError
+        If the layer has no CRS, a geographic (degree) CRS, or axes not in metres.
+    """
+    crs = gdf.crs
+    if crs is None:
+        problem = "has no CRS"
+    elif not crs.is_projected:
+        problem = f"is in the non-projected CRS {crs.to_string()} (degrees)"
+    elif any(axis.unit_name not in ("metre", "meter") for axis in crs.axis_info[:2]):
+        problem = f"is in {crs.to_string()}, whose units are not metres"
+    else:
+        return
+    raise CRSError(
+        f"the layer {problem}, but distances need a projected CRS in metres; "
+        "convert it with to_wgs84 and reproject to local_metric_crs at ingestion.",
+        layer=name,
+    )
