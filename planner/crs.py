@@ -95,9 +95,7 @@ _ACCEPTED = (
 
 def _as_lonlat(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Return lon and lat as broadcast float64 arrays (degrees)."""
-    lon_a, lat_a = np.broadcast_arrays(
-        np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
-    )
+    lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
     return lon_a, lat_a
 
 
@@ -120,25 +118,15 @@ def _gcj02_delta(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArr
     x = lon - 105.0
     y = lat - 35.0
     sqrt_abs_x = np.sqrt(np.abs(x))
-    common = (
-        (20.0 * np.sin(6.0 * np.pi * x) + 20.0 * np.sin(2.0 * np.pi * x)) * 2.0 / 3.0
-    )
+    common = (20.0 * np.sin(6.0 * np.pi * x) + 20.0 * np.sin(2.0 * np.pi * x)) * 2.0 / 3.0
     d_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
     d_lat += common
     d_lat += (20.0 * np.sin(np.pi * y) + 40.0 * np.sin(np.pi * y / 3.0)) * 2.0 / 3.0
-    d_lat += (
-        (160.0 * np.sin(np.pi * y / 12.0) + 320.0 * np.sin(np.pi * y / 30.0))
-        * 2.0
-        / 3.0
-    )
+    d_lat += (160.0 * np.sin(np.pi * y / 12.0) + 320.0 * np.sin(np.pi * y / 30.0)) * 2.0 / 3.0
     d_lon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
     d_lon += common
     d_lon += (20.0 * np.sin(np.pi * x) + 40.0 * np.sin(np.pi * x / 3.0)) * 2.0 / 3.0
-    d_lon += (
-        (150.0 * np.sin(np.pi * x / 12.0) + 300.0 * np.sin(np.pi * x / 30.0))
-        * 2.0
-        / 3.0
-    )
+    d_lon += (150.0 * np.sin(np.pi * x / 12.0) + 300.0 * np.sin(np.pi * x / 30.0)) * 2.0 / 3.0
 
     rad_lat = np.radians(lat)
     magic = 1.0 - _KRASOVSKY_EE * np.sin(rad_lat) ** 2
@@ -175,9 +163,7 @@ def _refine_inverse(
     return x_lon, x_lat
 
 
-def wgs84_to_gcj02(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert WGS84 longitude/latitude to GCJ-02 (the AMap/Tencent offset).
 
     Parameters
@@ -196,9 +182,7 @@ def wgs84_to_gcj02(
     return lon_a + d_lon, lat_a + d_lat
 
 
-def gcj02_to_wgs84(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert GCJ-02 longitude/latitude to WGS84, exactly inverting :func:`wgs84_to_gcj02`.
 
     The one-step approximation (subtracting the offset computed at the GCJ-02 point) is off
@@ -220,9 +204,7 @@ def gcj02_to_wgs84(
     return _refine_inverse(wgs84_to_gcj02, lon_a, lat_a, lon_a - d_lon, lat_a - d_lat)
 
 
-def gcj02_to_bd09(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert GCJ-02 longitude/latitude to BD-09 (Baidu).
 
     BD-09 perturbs the polar form of the GCJ-02 point (radius by 2e-5 * sin(lat * x_pi),
@@ -245,9 +227,7 @@ def gcj02_to_bd09(
     return z * np.cos(theta) + _BD_LON_SHIFT_DEG, z * np.sin(theta) + _BD_LAT_SHIFT_DEG
 
 
-def bd09_to_gcj02(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert BD-09 longitude/latitude to GCJ-02, exactly inverting :func:`gcj02_to_bd09`.
 
     Starts from the usual closed-form approximation (undo the shifts, then subtract the
@@ -267,28 +247,20 @@ def bd09_to_gcj02(
     x, y = lon_a - _BD_LON_SHIFT_DEG, lat_a - _BD_LAT_SHIFT_DEG
     z = np.hypot(x, y) - 0.00002 * np.sin(y * _BD_X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_X_PI)
-    return _refine_inverse(
-        gcj02_to_bd09, lon_a, lat_a, z * np.cos(theta), z * np.sin(theta)
-    )
+    return _refine_inverse(gcj02_to_bd09, lon_a, lat_a, z * np.cos(theta), z * np.sin(theta))
 
 
-def wgs84_to_bd09(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert WGS84 longitude/latitude (degrees) to BD-09 (degrees), via GCJ-02."""
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def bd09_to_wgs84(
-    lon: npt.ArrayLike, lat: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert BD-09 longitude/latitude (degrees) to WGS84 (degrees), via GCJ-02."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
-def transform_geometries(
-    geoms: npt.ArrayLike, func: CoordFunc
-) -> npt.NDArray[np.object_]:
+def transform_geometries(geoms: npt.ArrayLike, func: CoordFunc) -> npt.NDArray[np.object_]:
     """Apply a lon/lat conversion to every coordinate of an array of geometries.
 
     Parameters
@@ -371,9 +343,7 @@ def parse_crs_option(text: str | None) -> CRSOption | None:
     try:
         return CRSOption(crs=pyproj.CRS.from_user_input(user_input))
     except PyprojCRSError as exc:
-        raise CRSError(
-            f"unknown input CRS {stripped!r}. Accepted: {_ACCEPTED}. ({exc})"
-        ) from None
+        raise CRSError(f"unknown input CRS {stripped!r}. Accepted: {_ACCEPTED}. ({exc})") from None
 
 
 def to_wgs84(
@@ -442,14 +412,10 @@ def to_wgs84(
 
 def _where(file: str | None, layer: str | None) -> str:
     """Describe a layer's origin for log messages."""
-    return " ".join(
-        part for part in (file, f"layer '{layer}'" if layer else None) if part
-    )
+    return " ".join(part for part in (file, f"layer '{layer}'" if layer else None) if part)
 
 
-def _from_offset(
-    gdf: gpd.GeoDataFrame, offset: Offset, *, file: str | None, layer: str | None
-) -> gpd.GeoDataFrame:
+def _from_offset(gdf: gpd.GeoDataFrame, offset: Offset, *, file: str | None, layer: str | None) -> gpd.GeoDataFrame:
     """Convert a layer of GCJ-02 or BD-09 longitude/latitude to a new WGS84 layer."""
     if gdf.crs is not None and not gdf.crs.is_geographic:
         raise CRSError(
@@ -466,9 +432,7 @@ def _from_offset(
     return out.set_crs(_WGS84, allow_override=True)
 
 
-def _check_lonlat_range(
-    gdf: gpd.GeoDataFrame, *, file: str | None, layer: str | None
-) -> None:
+def _check_lonlat_range(gdf: gpd.GeoDataFrame, *, file: str | None, layer: str | None) -> None:
     """Raise if any feature of a WGS84 layer has coordinates outside the valid range."""
     bounds = shapely.bounds(np.asarray(gdf.geometry.values, dtype=object))
     with np.errstate(invalid="ignore"):
@@ -497,9 +461,7 @@ def _check_lonlat_range(
 # --------------------------------------------------------------------------------------
 
 
-def local_metric_crs(
-    gdf_wgs84: gpd.GeoDataFrame, *, file: str | None = None, layer: str | None = None
-) -> pyproj.CRS:
+def local_metric_crs(gdf_wgs84: gpd.GeoDataFrame, *, file: str | None = None, layer: str | None = None) -> pyproj.CRS:
     """Choose the UTM zone CRS (metres) for the area of a WGS84 layer.
 
     Uses :meth:`geopandas.GeoDataFrame.estimate_utm_crs` on the layer's bounds, so a city
@@ -524,16 +486,14 @@ def local_metric_crs(
     """
     if gdf_wgs84.crs is None:
         raise CRSError(
-            "cannot choose a metric CRS for a layer without a CRS; convert it with "
-            "to_wgs84 first.",
+            "cannot choose a metric CRS for a layer without a CRS; convert it with to_wgs84 first.",
             file=file,
             layer=layer,
         )
     geoms = gdf_wgs84.geometry
     if len(gdf_wgs84) == 0 or bool((geoms.isna() | geoms.is_empty).all()):
         raise CRSError(
-            "the layer is empty, so no local metric CRS can be chosen from it; "
-            "check that the file holds features.",
+            "the layer is empty, so no local metric CRS can be chosen from it; check that the file holds features.",
             file=file,
             layer=layer,
         )

@@ -1,0 +1,191 @@
+"""The ``planner`` command line: a thin shell over the library."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from planner.errors import PlannerError
+
+EXIT_INPUT = 2
+
+
+def _analyze_args(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="coverage and standards compliance of a district",
+        description=(
+            "Compute, for every analysis cell, the walking (or straight-line) distance to the nearest facility of "
+            "each type in the rulebook, and check every community against the rulebook's standards. Without STUDY, "
+            "the bundled synthetic sample district is analysed."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "study",
+        nargs="?",
+        help="a GeoPackage with layers communities, facilities [, cells, streets, "
+        "buildings], or a folder of files named after those layers; default: the sample district",
+    )
+    p.add_argument("--communities", metavar="FILE", help="community boundaries (polygons), overriding STUDY's layer")
+    p.add_argument("--facilities", metavar="FILE", help="facility sites (points/polygons or a lon/lat CSV/XLSX)")
+    p.add_argument("--cells", metavar="FILE", help="analysis cells with a population column (default: generated)")
+    p.add_argument("--streets", metavar="FILE", help="walking network: an OSM file (.osm XML or .pbf) or a line layer")
+    p.add_argument(
+        "--buildings", metavar="FILE", help="building footprints with storeys, to spread population by floor area"
+    )
+    p.add_argument("--mode", choices=["walk", "euclidean"], default="walk", help="distance mode")
+    p.add_argument("--out", metavar="DIR", default="results", help="output folder (created if needed)")
+    p.add_argument("--rules", metavar="TOML", help="a city rule file merged over the national defaults")
+    p.add_argument(
+        "--input-crs",
+        metavar="CRS",
+        help="coordinate system of layers that have none: wgs84, cgcs2000, "
+        "gcj02 (AMap/Tencent), bd09 (Baidu) or an EPSG code; gcj02/bd09 convert every layer to WGS84",
+    )
+    p.add_argument("--crs", metavar="CRS", help="metric analysis CRS (default: the district's UTM zone)")
+    p.add_argument("--cell-size", type=float, default=100.0, metavar="M", help="side of generated square cells, metres")
+    p.add_argument("--cell-shape", choices=["square", "h3"], default="square", help="shape of generated cells")
+    p.add_argument(
+        "--max-snap",
+        type=float,
+        default=300.0,
+        metavar="M",
+        help="points farther than this from any street get no walking distance and are reported",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(func=_run_analyze)
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    import planner
+    from planner.study import load_study
+
+    started = time.perf_counter()
+    bar = _progress_bar(args.quiet)
+    try:
+        bar("reading the study", 0.0)
+        study = load_study(
+            args.study,
+            communities=args.communities,
+            facilities=args.facilities,
+            cells=args.cells,
+            streets=args.streets,
+            buildings=args.buildings,
+            input_crs=args.input_crs,
+            crs=args.crs,
+            rules=args.rules,
+        )
+        result = planner.analyze(
+            study,
+            mode=args.mode,
+            cell_size_m=args.cell_size,
+            cell_shape=args.cell_shape,
+            max_snap_m=args.max_snap,
+            progress=bar,
+        )
+        written = planner.write_results(result, args.out)
+    finally:
+        bar.close()  # type: ignore[attr-defined]
+    if not args.quiet:
+        _print_summary(result.summary, written, time.perf_counter() - started, result.study.rulebook)
+    return 0
+
+
+def _progress_bar(quiet: bool):
+    from tqdm import tqdm
+
+    state = {"bar": None}
+
+    def update(stage: str, fraction: float) -> None:
+        if quiet or not sys.stderr.isatty():
+            return
+        if state["bar"] is None:
+            state["bar"] = tqdm(
+                total=100,
+                desc="planner",
+                bar_format="{desc}: {percentage:3.0f}%|{bar:30}| {postfix}",
+                file=sys.stderr,
+                leave=False,
+            )
+        bar = state["bar"]
+        bar.n = round(100 * min(max(fraction, 0.0), 1.0))
+        bar.set_postfix_str(stage)
+        bar.refresh()
+
+    def close() -> None:
+        if state["bar"] is not None:
+            state["bar"].close()
+
+    update.close = close  # type: ignore[attr-defined]
+    return update
+
+
+def _print_summary(summary: dict, written: dict, seconds: float, book) -> None:
+    d = summary["district"]
+    print(
+        f"{summary['study']}: {d['communities']} communities, {d['residents']:,} residents, {d['cells']:,} cells; "
+        f"{summary['distance_mode']} distances in {summary['analysis_crs_name']}"
+    )
+    print("\nResidents within the service radius:")
+    for key, c in summary["coverage"].items():
+        t = book.types[key]
+        print(
+            f"  {t.name_en:<28} {t.name_zh:<10} {c['radius_m']:>6.0f} m  {c['share_covered']:>6.1%}  "
+            f"({c['residents_covered']:,} of {c['residents']:,})"
+        )
+    print("\nCommunities meeting each standard:")
+    for _rid, r in summary["rules"].items():
+        assessed = r["communities_passing"] + r["communities_failing"]
+        extra = f", {r['communities_not_assessed']} not assessed" if r["communities_not_assessed"] else ""
+        print(f"  {r['name_en']:<48} {r['communities_passing']:>3} of {assessed}{extra}")
+    v = summary["validation"]
+    if v["records"]:
+        print(
+            f"\nValidation: {v['records']} input feature(s) repaired, dropped or flagged (see validation.csv): "
+            + ", ".join(f"{k} {n}" for k, n in v["by_reason"].items())
+        )
+    folder = Path(next(iter(written.values()))).parent
+    print(f"\nWrote {len(written)} files to {folder}/ in {seconds:.1f} s")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``planner`` command."""
+    from planner import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="planner",
+        description="Service coverage and standards compliance for urban community services (15-minute life circles).",
+    )
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each step does")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _analyze_args(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``planner`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except PlannerError as exc:
+        print(f"planner: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("planner: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

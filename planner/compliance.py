@@ -1,0 +1,230 @@
+"""Compliance: every community checked against every rule of the rulebook.
+
+Each check yields the measured value, the threshold, pass / fail / not assessed (missing data),
+and a reason in English and Chinese, with the rule's source and confirmation status. Every
+threshold is inclusive: a value exactly at the threshold passes. Comparisons are made in
+multiplied-out form (``staff × 10000 >= 18 × population``) so that a value exactly at the
+threshold is not lost to floating-point division.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner import naming
+from planner.rules import CommunityRule, Rulebook
+
+
+@dataclass(frozen=True)
+class Check:
+    """One community's result for one rule."""
+
+    value: float
+    threshold: float
+    passed: bool | None  # None: not assessed
+    reason_en: str
+    reason_zh: str
+
+
+def facility_compliance(facilities: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    """Minimum floor area per facility: ``min_floor_area_m2`` and ``meets_min_area``.
+
+    ``meets_min_area`` is missing when the type has no minimum or the floor area is unknown.
+    """
+    minimum = (
+        facilities["type"]
+        .map({k: (t.min_floor_area_m2.value if t.min_floor_area_m2 else np.nan) for k, t in rulebook.types.items()})
+        .astype(float)
+    )
+    area = facilities["floor_area_m2"].astype(float)
+    known = minimum.notna() & area.notna()
+    meets = pd.array([pd.NA] * len(facilities), dtype="boolean")
+    meets[known.to_numpy()] = (area[known] >= minimum[known]).to_numpy()
+    return pd.DataFrame({"min_floor_area_m2": minimum, "meets_min_area": meets}, index=facilities.index)
+
+
+def community_checks(
+    communities: pd.DataFrame, facilities: pd.DataFrame, coverage: pd.DataFrame, rulebook: Rulebook
+) -> pd.DataFrame:
+    """The long table: one row per community and rule.
+
+    Parameters
+    ----------
+    communities
+        ``community_id``, ``name``, ``population`` and optional ``households``, ``staff``,
+        ``grid_count``.
+    facilities
+        ``facility_id``, ``name``, ``type``, ``floor_area_m2``, ``community_id``,
+        ``min_floor_area_m2``.
+    coverage
+        Indexed by ``community_id`` with ``pop_covered_<type>`` and ``share_covered_<type>``.
+    """
+    rows = []
+    fac_by_comm = {cid: grp for cid, grp in facilities.groupby("community_id")}
+    empty = facilities.iloc[0:0]
+    for comm in communities.itertuples(index=False):
+        cid = comm.community_id
+        fac = fac_by_comm.get(cid, empty)
+        cov = coverage.loc[cid]
+        for rule in rulebook.rules.values():
+            check = _check(rule, comm, fac, cov, rulebook)
+            rows.append(
+                {
+                    "community_id": cid,
+                    "community_name": comm.name,
+                    "rule_id": rule.id,
+                    "rule_en": rule.name_en,
+                    "rule_zh": rule.name_zh,
+                    "kind": rule.kind,
+                    "value": check.value,
+                    "threshold": check.threshold,
+                    "passed": check.passed,
+                    "reason_en": check.reason_en,
+                    "reason_zh": check.reason_zh,
+                    "source": ", ".join(sorted({n.source for n in rule.numbers.values()})),
+                    "status": ", ".join(sorted({n.status for n in rule.numbers.values()})),
+                }
+            )
+    table = pd.DataFrame(rows)
+    table["passed"] = table["passed"].astype("boolean")
+    return table
+
+
+def _get(row: object, name: str) -> float:
+    value = getattr(row, name, np.nan)
+    return float(value) if value is not None and not pd.isna(value) else math.nan
+
+
+def _check(rule: CommunityRule, comm: object, fac: pd.DataFrame, cov: pd.Series, book: Rulebook) -> Check:
+    if rule.kind == "coverage":
+        return _coverage(rule, comm, cov, book)
+    if rule.kind == "complex_floor_area":
+        return _complex(rule, comm, fac, book)
+    if rule.kind == "staff_ratio":
+        return _staff(rule, comm)
+    if rule.kind == "grid_households":
+        return _grids(rule, comm)
+    return _facility_area(fac, book)
+
+
+def _na(en: str, zh: str) -> Check:
+    return Check(math.nan, math.nan, None, f"not assessed: {en}", f"未评估:{zh}")
+
+
+def _coverage(rule: CommunityRule, comm: object, cov: pd.Series, book: Rulebook) -> Check:
+    key = rule.facility_types[0]
+    t = book.types[key]
+    pop = _get(comm, "population")
+    if not pop > 0:
+        return _na("no residents", "无常住人口")
+    covered = float(cov[naming.pop_covered(key)])
+    target = rule.numbers["target_share"].value
+    share = covered / pop
+    passed = covered >= target * pop
+    r = f"{t.radius_m.value:g}"
+    en = f"{share:.0%} of residents within {r} m of a {t.name_en.lower()} (target {target:.0%})"
+    zh = f"{r}米内{t.name_zh}覆盖{share:.0%}的居民(目标{target:.0%})"
+    if not passed:
+        uncovered = round(pop - covered)
+        en += f"; {uncovered:,} residents are farther"
+        zh += f";{uncovered:,}名居民超出服务半径"
+    return Check(share, target, passed, en, zh)
+
+
+def _complex(rule: CommunityRule, comm: object, fac: pd.DataFrame, book: Rulebook) -> Check:
+    hh = _get(comm, "households")
+    if math.isnan(hh):
+        return _na("households unknown", "缺少户数")
+    area = float(fac.loc[fac["type"].isin(rule.facility_types), "floor_area_m2"].sum(skipna=True))
+    min_m2 = rule.numbers["min_m2"].value
+    per100 = rule.numbers["per_100_households_m2"].value
+    need = max(min_m2, per100 * hh / 100)
+    passed = area >= min_m2 and area * 100 >= per100 * hh
+    basis_en = f"{per100:g} m² per 100 households" if per100 * hh / 100 > min_m2 else f"the {min_m2:g} m² minimum"
+    basis_zh = f"每百户{per100:g}平方米" if per100 * hh / 100 > min_m2 else f"最低{min_m2:g}平方米"
+    names = "/".join(book.types[k].name_en.lower() for k in rule.facility_types)
+    en = f"{area:,.0f} m² of {names} floor area; {need:,.0f} m² required ({basis_en})"
+    zh = f"社区综合服务设施建筑面积{area:,.0f}平方米,应不少于{need:,.0f}平方米({basis_zh})"
+    if not passed:
+        en += f"; {need - area:,.0f} m² short"
+        zh += f",缺口{need - area:,.0f}平方米"
+    return Check(area, need, passed, en, zh)
+
+
+def _staff(rule: CommunityRule, comm: object) -> Check:
+    staff, pop = _get(comm, "staff"), _get(comm, "population")
+    if math.isnan(staff):
+        return _na("staff count unknown", "缺少工作人员数")
+    if not pop > 0:
+        return _na("no residents", "无常住人口")
+    per10k = rule.numbers["per_10k_residents"].value
+    value = staff * 10_000 / pop
+    passed = staff * 10_000 >= per10k * pop
+    need = math.ceil(per10k * pop / 10_000 - 1e-9)
+    en = f"{staff:g} staff for {pop:,.0f} residents = {value:.1f} per 10,000 (target {per10k:g}; {need} staff needed)"
+    zh = f"{staff:g}名工作人员服务{pop:,.0f}名居民,每万人{value:.1f}名(标准{per10k:g}名,需{need}名)"
+    return Check(value, per10k, passed, en, zh)
+
+
+def _grids(rule: CommunityRule, comm: object) -> Check:
+    grids, hh = _get(comm, "grid_count"), _get(comm, "households")
+    if math.isnan(grids) or math.isnan(hh):
+        return _na("grid count or households unknown", "缺少网格数或户数")
+    if grids <= 0:
+        return Check(math.nan, math.nan, False, "no governance grids", "未划分网格")
+    lo, hi = rule.numbers["min_households"].value, rule.numbers["max_households"].value
+    value = hh / grids
+    passed = lo * grids <= hh <= hi * grids
+    en = f"{hh:,.0f} households in {grids:g} grids = {value:,.0f} per grid (standard {lo:g}-{hi:g})"
+    zh = f"{hh:,.0f}户分为{grids:g}个网格,每格{value:,.0f}户(标准{lo:g}-{hi:g}户)"
+    if not passed:
+        fit = math.ceil(hh / hi)
+        en += f"; {fit}-{max(fit, math.floor(hh / lo))} grids would fit"
+        zh += f";宜划分{fit}-{max(fit, math.floor(hh / lo))}个网格"
+    return Check(value, hi, passed, en, zh)
+
+
+def _facility_area(fac: pd.DataFrame, book: Rulebook) -> Check:
+    checked = fac.loc[fac["min_floor_area_m2"].notna() & fac["floor_area_m2"].notna()]
+    if checked.empty:
+        return _na("no facility with a known floor area and a minimum", "无可评估面积的设施")
+    short = checked.loc[checked["floor_area_m2"] < checked["min_floor_area_m2"]]
+    if short.empty:
+        en = f"all {len(checked)} facilities meet their minimum floor area"
+        zh = f"{len(checked)}处设施均达到最低建筑面积"
+        return Check(0.0, 0.0, True, en, zh)
+    parts_en = [
+        f"{r.name} {r.floor_area_m2:,.0f} m² < {r.min_floor_area_m2:,.0f} m² ({book.types[r.type].name_en.lower()})"
+        for r in short.itertuples()
+    ]
+    parts_zh = [
+        f"{r.name}{r.floor_area_m2:,.0f}平方米,低于{book.types[r.type].name_zh}最低{r.min_floor_area_m2:,.0f}平方米"
+        for r in short.itertuples()
+    ]
+    return Check(float(len(short)), 0.0, False, "; ".join(parts_en), ";".join(parts_zh))
+
+
+def wide_results(checks: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    """Per community: value/threshold/pass columns per rule, failures listed in both languages."""
+    out = pd.DataFrame(index=pd.Index(checks["community_id"].unique(), name="community_id"))
+    for rule_id, grp in checks.groupby("rule_id", sort=False):
+        g = grp.set_index("community_id")
+        out[naming.rule_value(rule_id)] = g["value"]
+        out[naming.rule_threshold(rule_id)] = g["threshold"]
+        out[naming.rule_pass(rule_id)] = g["passed"]
+    failed = checks.loc[checks["passed"].fillna(True).eq(False)]
+    by = failed.groupby("community_id", sort=False)
+    out["n_failed"] = by.size().reindex(out.index, fill_value=0).astype("int64")
+    assessed = checks.loc[checks["passed"].notna()].groupby("community_id").size()
+    out["n_assessed"] = assessed.reindex(out.index, fill_value=0).astype("int64")
+    out["failed_rules_en"] = (
+        by.apply(lambda g: " | ".join(g["rule_en"] + ": " + g["reason_en"])).reindex(out.index).fillna("")
+    )
+    out["failed_rules_zh"] = (
+        by.apply(lambda g: " | ".join(g["rule_zh"] + ":" + g["reason_zh"])).reindex(out.index).fillna("")
+    )
+    return out

@@ -1,0 +1,282 @@
+"""Read a study's layers from GIS files and normalise their column names.
+
+Supported: GeoPackage, GeoJSON, Shapefile (also zipped), GeoParquet, FlatGeobuf, and
+CSV/XLSX tables with longitude/latitude columns (CSV in UTF-8 or GBK/GB18030). Column names
+may be English or Chinese; they are mapped to planner's names through :data:`ALIASES`.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from planner.errors import InputError
+
+log = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".parquet", ".geoparquet", ".fgb"}
+TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
+OSM_SUFFIXES = {".osm", ".pbf", ".xml"}
+
+#: Largest zip member planner will open, and the largest expansion ratio (zip bombs).
+MAX_UNZIPPED_BYTES = 2_000_000_000
+MAX_ZIP_RATIO = 200
+
+#: Column aliases per layer kind: canonical name -> names seen in real data.
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "communities": {
+        "community_id": (
+            "community_id",
+            "id",
+            "code",
+            "社区编码",
+            "社区代码",
+            "社区编号",
+            "编码",
+            "代码",
+            "编号",
+            "居委会编码",
+        ),
+        "name": ("name", "community", "community_name", "社区名称", "社区", "名称", "居委会", "居委会名称"),
+        "sub_district": ("sub_district", "subdistrict", "street", "jiedao", "所属街道", "街道", "街道名称", "街道办"),
+        "households": ("households", "hh", "户数", "总户数", "居民户数", "常住户数"),
+        "population": ("population", "pop", "residents", "人口", "常住人口", "人口数", "总人口", "居民人数"),
+        "staff": (
+            "staff",
+            "workers",
+            "community_workers",
+            "工作人员数",
+            "工作人员",
+            "社区工作者",
+            "社区工作者人数",
+            "工作者人数",
+        ),
+        "grid_count": ("grid_count", "grids", "网格数", "网格数量"),
+        "elderly_population": ("elderly_population", "elderly", "老年人口", "60岁以上人口", "老年人数"),
+        "child_population": ("child_population", "children", "儿童人口", "儿童数"),
+    },
+    "facilities": {
+        "facility_id": ("facility_id", "id", "code", "设施编码", "设施编号", "编码", "编号", "代码"),
+        "name": ("name", "facility_name", "设施名称", "名称"),
+        "type": ("type", "facility_type", "category", "kind", "设施类型", "类型", "类别", "设施类别"),
+        "floor_area_m2": (
+            "floor_area_m2",
+            "floor_area",
+            "area_m2",
+            "gfa",
+            "建筑面积",
+            "面积",
+            "建筑面积(m2)",
+            "建筑面积(平方米)",
+        ),
+        "capacity": ("capacity", "容量", "床位", "学位", "床位数", "学位数"),
+    },
+    "cells": {
+        "cell_id": ("cell_id", "id", "编号", "网格编号", "单元编号"),
+        "population": ("population", "pop", "人口", "人口数", "常住人口"),
+    },
+    "buildings": {
+        "levels": ("levels", "building:levels", "floors", "storeys", "楼层", "层数", "楼层数"),
+        "use": ("use", "building", "usage", "type", "用途", "功能", "建筑用途"),
+        "floor_area_m2": ("floor_area_m2", "floor_area", "建筑面积"),
+    },
+    "streets": {
+        "highway": ("highway", "fclass", "class", "道路等级", "等级"),
+        "name": ("name", "道路名称", "名称"),
+    },
+    "candidates": {
+        "candidate_id": ("candidate_id", "id", "编号", "编码"),
+        "name": ("name", "名称"),
+    },
+}
+
+LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "wgs84_lng", "gcj02_lng", "bd09_lng")
+LAT_NAMES = ("lat", "latitude", "y", "纬度", "wgs84_lat", "gcj02_lat", "bd09_lat")
+
+
+def _fold(name: object) -> str:
+    return unicodedata.normalize("NFKC", str(name)).strip().casefold().replace(" ", "_")
+
+
+def normalise_columns(
+    df: pd.DataFrame, kind: str, *, file: str | None = None, layer: str | None = None
+) -> pd.DataFrame:
+    """Rename known aliases to planner's canonical column names.
+
+    The first column matching an alias wins; two columns both matching the same canonical
+    name (say ``人口`` and ``population``) are an error, because choosing one would be a guess.
+    Unknown columns are kept unchanged.
+    """
+    aliases = ALIASES.get(kind, {})
+    folded = {col: _fold(col) for col in df.columns if col != "geometry"}
+    rename: dict[str, str] = {}
+    for canonical, names in aliases.items():
+        wanted = {_fold(n) for n in names}
+        hits = [col for col, f in folded.items() if f in wanted and col not in rename]
+        exact = [c for c in hits if _fold(c) == _fold(canonical)]
+        if len(hits) > 1 and len(exact) != 1:
+            raise InputError(
+                f"columns {hits} all look like '{canonical}'; rename or remove all but one",
+                file=file,
+                layer=layer,
+            )
+        if hits:
+            rename[exact[0] if exact else hits[0]] = canonical
+    clash = [c for c in rename.values() if c in df.columns and c not in rename]
+    if clash:
+        raise InputError(f"columns would collide after renaming aliases: {clash}", file=file, layer=layer)
+    return df.rename(columns=rename)
+
+
+def list_layers(path: str | Path) -> list[str]:
+    """Layer names of a multi-layer file (GeoPackage), or ``[]`` for single-layer files."""
+    p = Path(path)
+    if p.suffix.lower() != ".gpkg":
+        return []
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(p)]
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise InputError(f"cannot open as a GeoPackage: {exc}", file=str(p)) from exc
+
+
+def read_layer(path: str | Path, layer: str | None = None, *, kind: str | None = None) -> gpd.GeoDataFrame:
+    """Read one layer of a GIS file or a lon/lat table into a GeoDataFrame.
+
+    The coordinate system is read from the file where it has one; tables of lon/lat get no
+    CRS (the caller must be told it, see :func:`planner.crs.to_wgs84`).
+
+    Parameters
+    ----------
+    path
+        The file.
+    layer
+        A layer name, for GeoPackages.
+    kind
+        The planner layer kind (``"communities"``, ``"facilities"``, ...), used to normalise
+        column names.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found; check the path", file=str(p))
+    suffix = p.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        gdf = _read_table(p)
+    elif suffix in VECTOR_SUFFIXES or p.is_dir():
+        gdf = _read_vector(p, layer)
+    else:
+        raise InputError(
+            f"unsupported file type '{suffix}'; use GeoPackage, GeoJSON, Shapefile (.shp or .zip), "
+            "GeoParquet, FlatGeobuf, or CSV/XLSX with lon/lat columns",
+            file=str(p),
+        )
+    if kind is not None:
+        gdf = normalise_columns(gdf, kind, file=str(p), layer=layer)
+    return gdf
+
+
+def _read_vector(p: Path, layer: str | None) -> gpd.GeoDataFrame:
+    suffix = p.suffix.lower()
+    if suffix in {".parquet", ".geoparquet"}:
+        try:
+            return gpd.read_parquet(p)
+        except Exception as exc:
+            raise InputError(f"cannot read as GeoParquet: {exc}", file=str(p)) from exc
+    target = str(p)
+    if suffix == ".zip":
+        target = _zip_target(p)
+    if layer is not None and suffix == ".gpkg" and layer not in list_layers(p):
+        raise InputError(f"no layer '{layer}'; the file has {list_layers(p)}", file=str(p), layer=layer)
+    try:
+        return gpd.read_file(target, layer=layer, engine="pyogrio")
+    except Exception as exc:
+        raise InputError(f"cannot read: {exc}", file=str(p), layer=layer) from exc
+
+
+def _zip_target(p: Path) -> str:
+    """Check a zip archive for traversal and bombs, and return the GDAL path to read it."""
+    try:
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile as exc:
+        raise InputError("not a valid zip archive", file=str(p)) from exc
+    total = 0
+    shapefiles = []
+    for info in infos:
+        name = info.filename
+        if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
+            raise InputError(f"zip member '{name}' has an unsafe path; refusing to read it", file=str(p))
+        total += info.file_size
+        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO and info.file_size > 10_000_000:
+            raise InputError(
+                f"zip member '{name}' expands more than {MAX_ZIP_RATIO}x; refusing a possible zip bomb", file=str(p)
+            )
+        if name.lower().endswith((".shp", ".gpkg", ".geojson")):
+            shapefiles.append(name)
+    if total > MAX_UNZIPPED_BYTES:
+        raise InputError(
+            f"zip expands to {total / 1e9:.1f} GB; the limit is {MAX_UNZIPPED_BYTES / 1e9:.0f} GB", file=str(p)
+        )
+    if not shapefiles:
+        raise InputError("the zip holds no .shp, .gpkg or .geojson file", file=str(p))
+    if len(shapefiles) > 1:
+        raise InputError(f"the zip holds several layers {shapefiles}; zip one layer per file", file=str(p))
+    return f"/vsizip/{p}/{shapefiles[0]}"
+
+
+def _read_table(p: Path) -> gpd.GeoDataFrame:
+    suffix = p.suffix.lower()
+    try:
+        df = pd.read_excel(p) if suffix in {".xlsx", ".xls"} else _read_csv(p)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot read the table: {exc}", file=str(p)) from exc
+    lon = _find_column(df, LON_NAMES)
+    lat = _find_column(df, LAT_NAMES)
+    if lon is None or lat is None:
+        raise InputError(
+            f"a table needs longitude and latitude columns (one of {LON_NAMES[:4]} / 经度 and "
+            f"{LAT_NAMES[:3]} / 纬度); found {list(df.columns)}",
+            file=str(p),
+        )
+    coords = df[[lon, lat]].apply(pd.to_numeric, errors="coerce")
+    bad = coords.isna().any(axis=1)
+    if bad.any():
+        rows = (df.index[bad] + 2).tolist()  # spreadsheet row numbers (header is row 1)
+        raise InputError(
+            "longitude/latitude are missing or not numbers; fix or delete these rows",
+            file=str(p),
+            column=f"{lon}/{lat}",
+            rows=rows,
+            count=len(rows),
+        )
+    geometry = gpd.points_from_xy(coords[lon], coords[lat])
+    return gpd.GeoDataFrame(df.drop(columns=[lon, lat]), geometry=geometry, crs=None)
+
+
+def _read_csv(p: Path) -> pd.DataFrame:
+    raw = p.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        from io import StringIO
+
+        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=True)
+    raise InputError("the CSV is neither UTF-8 nor GBK/GB18030; save it as UTF-8", file=str(p))
+
+
+def _find_column(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
+    wanted = [_fold(n) for n in names]
+    folded = {_fold(c): c for c in df.columns}
+    for w in wanted:
+        if w in folded:
+            return str(folded[w])
+    return None

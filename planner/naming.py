@@ -1,0 +1,54 @@
+"""The one place that names output columns.
+
+Every output column that depends on a facility type or a rule is named here, so that the
+CLI, the app, the reports and the tests agree: ``dist_kindergarten_m``,
+``nearest_kindergarten_id``, ``covered_kindergarten``, ``share_covered_kindergarten``,
+``pass_staff_ratio``.
+"""
+
+from __future__ import annotations
+
+
+def dist(type_key: str) -> str:
+    """Distance in metres to the nearest facility of a type (NaN when none is reachable)."""
+    return f"dist_{type_key}_m"
+
+
+def nearest(type_key: str) -> str:
+    """Id of the nearest facility of a type (missing when none is reachable)."""
+    return f"nearest_{type_key}_id"
+
+
+def covered(type_key: str) -> str:
+    """Whether the distance is within the type's radius (inclusive)."""
+    return f"covered_{type_key}"
+
+
+def share_covered(type_key: str) -> str:
+    """Population share (0-1) within the type's radius."""
+    return f"share_covered_{type_key}"
+
+
+def pop_covered(type_key: str) -> str:
+    """Residents within the type's radius."""
+    return f"pop_covered_{type_key}"
+
+
+def rule_pass(rule_id: str) -> str:
+    """Pass (True), fail (False) or not assessed (missing) for a community rule."""
+    return f"pass_{rule_id}"
+
+
+def rule_value(rule_id: str) -> str:
+    """The measured value a community rule compared."""
+    return f"value_{rule_id}"
+
+
+def rule_threshold(rule_id: str) -> str:
+    """The threshold a community rule compared against."""
+    return f"threshold_{rule_id}"
+
+
+def coverage_rule(type_key: str) -> str:
+    """The id of the coverage rule of a facility type."""
+    return f"coverage_{type_key}"

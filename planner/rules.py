@@ -1,0 +1,273 @@
+"""Rulebooks: facility types and planning standards, loaded from TOML data files.
+
+Rule numbers never live in code. Each number in a rule file is a table
+``{value, source, status, note}`` so that every output can say which standard it applied and
+how firmly that standard is confirmed. The national default ships with the package; a city
+file is merged over it key by key.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from planner import naming
+from planner.errors import RulebookError
+
+DEFAULT_RULEBOOK = "cn-national"
+
+#: the kinds of community rule planner knows how to check
+RULE_KINDS = ("coverage", "complex_floor_area", "staff_ratio", "grid_households", "facility_floor_area")
+
+
+@dataclass(frozen=True)
+class Number:
+    """A rule number with its provenance."""
+
+    value: float
+    source: str
+    status: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FacilityType:
+    """A kind of community facility and its standards."""
+
+    key: str
+    name_en: str
+    name_zh: str
+    level: str
+    aliases: tuple[str, ...]
+    radius_m: Number
+    min_floor_area_m2: Number | None = None
+
+    def name(self, lang: str) -> str:
+        """The display name in ``"en"`` or ``"zh"``."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class CommunityRule:
+    """A standard each community is checked against."""
+
+    id: str
+    kind: str
+    name_en: str
+    name_zh: str
+    numbers: Mapping[str, Number] = field(default_factory=dict)
+    facility_types: tuple[str, ...] = ()
+
+    def name(self, lang: str) -> str:
+        """The display name in ``"en"`` or ``"zh"``."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """Facility types, community rules, sources and statuses of one rule set."""
+
+    id: str
+    version: str
+    name_en: str
+    name_zh: str
+    types: Mapping[str, FacilityType]
+    rules: Mapping[str, CommunityRule]
+    sources: Mapping[str, Mapping[str, str]]
+    statuses: Mapping[str, Mapping[str, str]]
+    files: tuple[str, ...] = ()
+
+    def match_type(self, raw: object) -> str | None:
+        """The facility type key for a raw type name from data, or None when unknown."""
+        if raw is None:
+            return None
+        text = _fold(str(raw))
+        return self._alias_index().get(text)
+
+    def _alias_index(self) -> dict[str, str]:
+        index: dict[str, str] = {}
+        for t in self.types.values():
+            for alias in (t.key, t.name_en, t.name_zh, *t.aliases):
+                index[_fold(alias)] = t.key
+        return index
+
+    def provenance(self) -> list[dict[str, object]]:
+        """One row per rule number: where it is used, its value, source and status."""
+        rows: list[dict[str, object]] = []
+        for t in self.types.values():
+            for what, num in (("radius_m", t.radius_m), ("min_floor_area_m2", t.min_floor_area_m2)):
+                if num is not None:
+                    rows.append(_prov_row(f"facility_types.{t.key}.{what}", num, self))
+        for r in self.rules.values():
+            for what, num in r.numbers.items():
+                rows.append(_prov_row(f"community_rules.{r.id}.{what}", num, self))
+        return rows
+
+
+def _prov_row(key: str, num: Number, book: Rulebook) -> dict[str, object]:
+    return {
+        "key": key,
+        "value": num.value,
+        "source": num.source,
+        "source_title": book.sources.get(num.source, {}).get("title", ""),
+        "status": num.status,
+        "note": num.note,
+    }
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold().replace("_", " ")
+
+
+def load_rulebook(path: str | Path | None = None) -> Rulebook:
+    """Load the national rulebook, optionally with a city file merged over it.
+
+    Parameters
+    ----------
+    path
+        A city rule file (TOML). Its tables are merged over the national defaults key by key;
+        each number it sets must be a ``{value, source, status}`` table.
+
+    Returns
+    -------
+    Rulebook
+    """
+    base_text = resources.files("planner.rulebooks").joinpath(f"{DEFAULT_RULEBOOK}.toml").read_text("utf-8")
+    data = tomllib.loads(base_text)
+    files = [f"{DEFAULT_RULEBOOK}.toml"]
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise RulebookError(f"rule file {p} does not exist")
+        try:
+            city = tomllib.loads(p.read_text("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise RulebookError(f"rule file {p} is not valid UTF-8 TOML: {exc}") from exc
+        data = _merge(data, city)
+        files.append(str(p))
+    return _build(data, files=tuple(files))
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict) and not _is_number_table(value):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _is_number_table(value: Mapping[str, Any]) -> bool:
+    return "value" in value
+
+
+def _number(raw: Any, where: str, sources: Mapping[str, Any], statuses: Mapping[str, Any]) -> Number:
+    if not isinstance(raw, Mapping) or "value" not in raw:
+        raise RulebookError(
+            f"{where} must be a table {{ value = ..., source = ..., status = ... }} so that reports "
+            f"can cite it; got {raw!r}"
+        )
+    missing = [k for k in ("source", "status") if k not in raw]
+    if missing:
+        raise RulebookError(f"{where} has no {' or '.join(missing)}: every rule number must name its source and status")
+    if raw["source"] not in sources:
+        raise RulebookError(f"{where} cites source '{raw['source']}', which is not defined under [sources]")
+    if raw["status"] not in statuses:
+        raise RulebookError(f"{where} has status '{raw['status']}'; use one of {', '.join(statuses)}")
+    value = raw["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise RulebookError(f"{where}.value must be a non-negative number, got {value!r}")
+    return Number(float(value), str(raw["source"]), str(raw["status"]), str(raw.get("note", "")))
+
+
+def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
+    sources = data.get("sources", {})
+    statuses = data.get("statuses", {})
+    head = data.get("rulebook", {})
+    types: dict[str, FacilityType] = {}
+    for key, t in data.get("facility_types", {}).items():
+        where = f"facility_types.{key}"
+        for required in ("name_en", "name_zh", "radius_m"):
+            if required not in t:
+                raise RulebookError(f"{where} has no '{required}'")
+        area = t.get("min_floor_area_m2")
+        types[key] = FacilityType(
+            key=key,
+            name_en=str(t["name_en"]),
+            name_zh=str(t["name_zh"]),
+            level=str(t.get("level", "")),
+            aliases=tuple(str(a) for a in t.get("aliases", ())),
+            radius_m=_number(t["radius_m"], f"{where}.radius_m", sources, statuses),
+            min_floor_area_m2=None if area is None else _number(area, f"{where}.min_floor_area_m2", sources, statuses),
+        )
+    if not types:
+        raise RulebookError("the rulebook defines no [facility_types]")
+    rules: dict[str, CommunityRule] = {}
+    target = data.get("coverage", {}).get("target_share")
+    if target is not None:
+        num = _number(target, "coverage.target_share", sources, statuses)
+        if num.value > 1:
+            raise RulebookError("coverage.target_share.value is a share between 0 and 1")
+        for t in types.values():
+            rid = naming.coverage_rule(t.key)
+            rules[rid] = CommunityRule(
+                id=rid,
+                kind="coverage",
+                name_en=f"{t.name_en} within {t.radius_m.value:g} m",
+                name_zh=f"{t.name_zh}{t.radius_m.value:g}米覆盖",
+                numbers={"target_share": num, "radius_m": t.radius_m},
+                facility_types=(t.key,),
+            )
+    for rid, r in data.get("community_rules", {}).items():
+        where = f"community_rules.{rid}"
+        kind = r.get("kind")
+        if kind not in RULE_KINDS or kind == "coverage":
+            raise RulebookError(f"{where}.kind is {kind!r}; use one of {', '.join(RULE_KINDS[1:])}")
+        numbers = {k: _number(v, f"{where}.{k}", sources, statuses) for k, v in r.items() if isinstance(v, Mapping)}
+        ftypes = tuple(r.get("facility_types", ()))
+        unknown = [f for f in ftypes if f not in types]
+        if unknown:
+            raise RulebookError(f"{where}.facility_types names unknown type(s) {unknown}")
+        _check_rule_numbers(kind, numbers, where)
+        rules[rid] = CommunityRule(
+            id=rid,
+            kind=kind,
+            name_en=str(r.get("name_en", rid)),
+            name_zh=str(r.get("name_zh", rid)),
+            numbers=numbers,
+            facility_types=ftypes,
+        )
+    return Rulebook(
+        id=str(head.get("id", "custom")),
+        version=str(head.get("version", "")),
+        name_en=str(head.get("name_en", "")),
+        name_zh=str(head.get("name_zh", "")),
+        types=types,
+        rules=rules,
+        sources=sources,
+        statuses=statuses,
+        files=files,
+    )
+
+
+_REQUIRED_NUMBERS = {
+    "complex_floor_area": ("min_m2", "per_100_households_m2"),
+    "staff_ratio": ("per_10k_residents",),
+    "grid_households": ("min_households", "max_households"),
+    "facility_floor_area": (),
+}
+
+
+def _check_rule_numbers(kind: str, numbers: Mapping[str, Number], where: str) -> None:
+    missing = [k for k in _REQUIRED_NUMBERS[kind] if k not in numbers]
+    if missing:
+        raise RulebookError(f"{where} (kind {kind}) needs {', '.join(missing)}")
+    if kind == "grid_households" and numbers["min_households"].value > numbers["max_households"].value:
+        raise RulebookError(f"{where}: min_households is larger than max_households")

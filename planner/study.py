@@ -1,0 +1,341 @@
+"""A study: one district's layers, validated and in one local metric CRS.
+
+:func:`load_study` is the ingestion funnel: it reads every layer, maps column aliases, checks
+values, repairs or drops bad features (logging each), converts Chinese offset coordinates and
+reprojects everything once into a local metric CRS. Nothing downstream reprojects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+
+from planner import crs as crs_mod
+from planner import io, network, validate
+from planner.errors import InputError
+from planner.rules import Rulebook, load_rulebook
+
+log = logging.getLogger(__name__)
+
+LAYERS = ("communities", "facilities", "cells", "streets", "buildings", "candidates")
+SAMPLE_PATH = Path(__file__).resolve().parent.parent / "data" / "sample" / "district.gpkg"
+RESIDENTIAL_USES = {"住宅", "residential", "apartments", "house", "dormitory", "yes", "居住", "住宅楼"}
+
+
+def sample_path() -> Path:
+    """The bundled synthetic sample district (a GeoPackage in the repository's data/sample)."""
+    if not SAMPLE_PATH.exists():
+        raise InputError(
+            "the bundled sample district is missing; run planner from a clone of the repository "
+            "installed with 'pip install -e .', or regenerate it with 'python data/make_sample.py'",
+            file=str(SAMPLE_PATH),
+        )
+    return SAMPLE_PATH
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a layer came from, for the report's provenance section."""
+
+    layer: str
+    file: str
+    modified: str
+    features: int
+
+
+@dataclass(frozen=True)
+class Study:
+    """One district's validated layers in a single local metric CRS.
+
+    Attributes
+    ----------
+    communities
+        Polygons with ``community_id``, ``name``, ``population`` and optional ``households``,
+        ``staff``, ``grid_count``, ``sub_district``.
+    facilities
+        Points with ``facility_id``, ``name``, ``type`` (a rulebook key), ``type_raw``,
+        ``floor_area_m2``, ``community_id`` (the community containing it, or missing).
+    cells, streets, buildings, candidates
+        Optional layers; ``streets`` are walkable lines with ``highway``.
+    """
+
+    name: str
+    crs: pyproj.CRS
+    rulebook: Rulebook
+    communities: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    cells: gpd.GeoDataFrame | None = None
+    streets: gpd.GeoDataFrame | None = None
+    buildings: gpd.GeoDataFrame | None = None
+    candidates: gpd.GeoDataFrame | None = None
+    validation: pd.DataFrame = field(default_factory=lambda: validate.ValidationLog().frame())
+    sources: tuple[SourceInfo, ...] = ()
+    streets_from_osm: bool = False
+
+    def with_facilities(self, facilities: gpd.GeoDataFrame) -> Study:
+        """A copy of the study with another facilities layer (for what-if scenarios)."""
+        return replace(self, facilities=facilities)
+
+
+def load_study(
+    path: str | Path | None = None,
+    *,
+    communities: str | Path | None = None,
+    facilities: str | Path | None = None,
+    cells: str | Path | None = None,
+    streets: str | Path | None = None,
+    buildings: str | Path | None = None,
+    candidates: str | Path | None = None,
+    input_crs: str | None = None,
+    crs: str | None = None,
+    rules: Rulebook | str | Path | None = None,
+    name: str | None = None,
+) -> Study:
+    """Read, validate and reproject a study.
+
+    Parameters
+    ----------
+    path
+        A GeoPackage holding layers named ``communities``, ``facilities`` and optionally
+        ``cells``, ``streets``, ``buildings``, ``candidates``; or a folder of files named after
+        those layers (``communities.geojson``, ``facilities.csv``...). None means the bundled
+        sample district.
+    communities, facilities, cells, streets, buildings, candidates
+        A file per layer, overriding ``path``. ``streets`` may be an OSM file (.osm XML or .pbf).
+    input_crs
+        The coordinate system of layers that have none (lon/lat tables, shapefiles without
+        .prj): ``wgs84``, ``cgcs2000``, ``gcj02`` (AMap, Tencent), ``bd09`` (Baidu) or an EPSG
+        code. ``gcj02`` and ``bd09`` apply to every layer and are converted to WGS84.
+    crs
+        The analysis CRS (metric). Default: the UTM zone of the district.
+    rules
+        A :class:`Rulebook`, or a city rule file merged over the national defaults.
+    name
+        The study's display name; default the file name.
+    """
+    rulebook = rules if isinstance(rules, Rulebook) else load_rulebook(rules)
+    declared = crs_mod.parse_crs_option(input_crs)
+    if path is None and not any((communities, facilities)):
+        path = sample_path()
+    files = _locate(
+        path,
+        dict(
+            communities=communities,
+            facilities=facilities,
+            cells=cells,
+            streets=streets,
+            buildings=buildings,
+            candidates=candidates,
+        ),
+    )
+    for required in ("communities", "facilities"):
+        if required not in files:
+            raise InputError(
+                f"no '{required}' layer found; give a GeoPackage with a '{required}' layer, a folder "
+                f"with a {required}.* file, or --{required} FILE",
+                file=str(path) if path else None,
+            )
+    vlog = validate.ValidationLog()
+    raw: dict[str, gpd.GeoDataFrame] = {}
+    sources = []
+    for kind, (file, layer) in files.items():
+        if kind == "streets" and Path(file).suffix.lower() in io.OSM_SUFFIXES:
+            gdf = network.read_osm_streets(file)
+        else:
+            gdf = io.read_layer(file, layer, kind=kind)
+        where = dict(file=str(file), layer=layer or Path(file).stem)
+        raw[kind] = crs_mod.to_wgs84(gdf, declared=declared, **where)
+        sources.append(SourceInfo(kind, str(file), _mtime(file), len(gdf)))
+    target = crs_mod.parse_crs_option(crs).crs if crs else crs_mod.local_metric_crs(raw["communities"])
+    if target.is_geographic:
+        raise InputError(
+            f"the analysis CRS must be metric (metres), got {target.name}; leave --crs out for automatic UTM"
+        )
+    metric = {k: v.to_crs(target) for k, v in raw.items()}
+    where = {k: (str(f), layer or Path(f).stem) for k, (f, layer) in files.items()}
+    comm = _communities(metric["communities"], where["communities"], vlog)
+    fac = _facilities(metric["facilities"], comm, rulebook, where["facilities"], vlog)
+    study = Study(
+        name=name or (Path(path).stem if path else Path(files["communities"][0]).stem),
+        crs=target,
+        rulebook=rulebook,
+        communities=comm,
+        facilities=fac,
+        cells=_cells(metric["cells"], comm, where["cells"], vlog) if "cells" in metric else None,
+        streets=_streets(metric["streets"], where["streets"], vlog) if "streets" in metric else None,
+        buildings=_buildings(metric["buildings"], where["buildings"], vlog) if "buildings" in metric else None,
+        candidates=_candidates(metric["candidates"], where["candidates"], vlog) if "candidates" in metric else None,
+        sources=tuple(sources),
+        streets_from_osm="streets" in files and Path(files["streets"][0]).suffix.lower() in io.OSM_SUFFIXES,
+    )
+    return replace(study, validation=vlog.frame())
+
+
+def _mtime(file: str | Path) -> str:
+    ts = Path(file).stat().st_mtime
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).date().isoformat()
+
+
+def _locate(path: str | Path | None, explicit: dict[str, str | Path | None]) -> dict[str, tuple[str, str | None]]:
+    """Map each layer kind to (file, layer name or None)."""
+    found: dict[str, tuple[str, str | None]] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise InputError("study file or folder not found; check the path", file=str(p))
+        if p.is_dir():
+            for kind in LAYERS:
+                hits = sorted(
+                    f
+                    for f in p.iterdir()
+                    if f.stem.lower() == kind
+                    and f.suffix.lower() in io.VECTOR_SUFFIXES | io.TABLE_SUFFIXES | io.OSM_SUFFIXES
+                )
+                if hits:
+                    found[kind] = (str(hits[0]), None)
+        elif p.suffix.lower() == ".gpkg":
+            layers = io.list_layers(p)
+            for kind in LAYERS:
+                if kind in layers:
+                    found[kind] = (str(p), kind)
+        else:
+            raise InputError("a study is a GeoPackage (.gpkg) or a folder of layer files", file=str(p))
+    for kind, file in explicit.items():
+        if file is not None:
+            found[kind] = (str(file), None)
+    return found
+
+
+def _communities(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.ValidationLog) -> gpd.GeoDataFrame:
+    file, layer = where
+    gdf = gdf.copy()
+    if "community_id" not in gdf.columns and "name" not in gdf.columns:
+        raise InputError(
+            "communities need an id column (community_id / 社区编码) or a name column (name / 社区名称)",
+            file=file,
+            layer=layer,
+        )
+    gdf["community_id"] = validate.ids_column(gdf, "community_id", fallback="name", prefix="C", file=file, layer=layer)
+    gdf["name"] = gdf["name"].astype(str) if "name" in gdf.columns else gdf["community_id"]
+    gdf = validate.clean_geometries(gdf, kinds=("polygon",), layer="communities", id_col="community_id", log=vlog)
+    if gdf.empty:
+        raise InputError("no community has a usable polygon", file=file, layer=layer)
+    opts = dict(file=file, layer=layer, id_col="community_id")
+    gdf["population"] = validate.numeric_column(gdf, "population", required=True, allow_missing=False, **opts)
+    for column in ("households", "staff", "grid_count", "elderly_population", "child_population"):
+        values = validate.numeric_column(gdf, column, required=False, allow_missing=True, **opts)
+        if values is not None:
+            gdf[column] = values
+    if "sub_district" in gdf.columns:
+        gdf["sub_district"] = gdf["sub_district"].astype("string")
+    validate.check_overlaps(gdf, vlog)
+    return gdf.reset_index(drop=True)
+
+
+def _facilities(
+    gdf: gpd.GeoDataFrame,
+    comm: gpd.GeoDataFrame,
+    rulebook: Rulebook,
+    where: tuple[str, str],
+    vlog: validate.ValidationLog,
+) -> gpd.GeoDataFrame:
+    file, layer = where
+    gdf = gdf.copy()
+    gdf["facility_id"] = validate.ids_column(gdf, "facility_id", fallback=None, prefix="F", file=file, layer=layer)
+    gdf["name"] = gdf["name"].astype(str) if "name" in gdf.columns else gdf["facility_id"]
+    gdf = validate.clean_geometries(gdf, kinds=("point", "polygon"), layer="facilities", id_col="facility_id", log=vlog)
+    gdf = validate.match_facility_types(gdf, rulebook, file=file, layer=layer, log=vlog)
+    opts = dict(file=file, layer=layer, id_col="facility_id")
+    area = validate.numeric_column(gdf, "floor_area_m2", required=False, allow_missing=True, **opts)
+    gdf["floor_area_m2"] = area if area is not None else float("nan")
+    vlog.add("facilities", gdf.loc[gdf["floor_area_m2"].isna(), "facility_id"], "missing_floor_area", "flagged")
+    if "capacity" in gdf.columns:
+        gdf["capacity"] = validate.numeric_column(gdf, "capacity", required=False, allow_missing=True, **opts)
+    # sites drawn as polygons are located at a point inside them
+    gdf = gdf.set_geometry(gdf.geometry.representative_point())
+    gdf["community_id"] = locate_in_communities(gdf, comm)
+    vlog.add(
+        "facilities", gdf.loc[gdf["community_id"].isna(), "facility_id"], "facility_outside_communities", "flagged"
+    )
+    return gdf.reset_index(drop=True)
+
+
+def locate_in_communities(points: gpd.GeoDataFrame, comm: gpd.GeoDataFrame) -> pd.Series:
+    """The id of the community containing each point (the first one if several), else missing."""
+    idx_pt, idx_comm = comm.sindex.query(points.geometry.values, predicate="within")
+    first = pd.Series(idx_comm, index=idx_pt).groupby(level=0).min()
+    ids = pd.Series(pd.NA, index=range(len(points)), dtype="string")
+    ids.iloc[first.index.to_numpy()] = comm["community_id"].to_numpy()[first.to_numpy()]
+    ids.index = points.index
+    return ids
+
+
+def _cells(
+    gdf: gpd.GeoDataFrame, comm: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.ValidationLog
+) -> gpd.GeoDataFrame:
+    file, layer = where
+    gdf = gdf.copy()
+    gdf["cell_id"] = validate.ids_column(gdf, "cell_id", fallback=None, prefix="cell-", file=file, layer=layer)
+    gdf = validate.clean_geometries(gdf, kinds=("polygon", "point"), layer="cells", id_col="cell_id", log=vlog)
+    gdf["population"] = validate.numeric_column(
+        gdf, "population", file=file, layer=layer, id_col="cell_id", required=True, allow_missing=False
+    )
+    centres = gpd.GeoDataFrame(geometry=gdf.geometry.representative_point(), crs=gdf.crs, index=gdf.index)
+    gdf["community_id"] = locate_in_communities(centres, comm)
+    outside = gdf["community_id"].isna()
+    vlog.add("cells", gdf.loc[outside, "cell_id"], "cell_outside_communities", "dropped")
+    return gdf.loc[~outside].reset_index(drop=True)
+
+
+def _streets(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.ValidationLog) -> gpd.GeoDataFrame:
+    gdf = gdf.copy()
+    if "street_id" not in gdf.columns:
+        gdf["street_id"] = [f"s{i}" for i in range(len(gdf))]
+    gdf["street_id"] = gdf["street_id"].astype(str)
+    gdf = validate.clean_geometries(gdf, kinds=("line",), layer="streets", id_col="street_id", log=vlog)
+    if "highway" in gdf.columns:
+        excluded = gdf["highway"].astype(str).isin(network.NOT_WALKABLE)
+        if excluded.any():
+            vlog.add("streets", gdf.loc[excluded, "street_id"], "street_excluded", "dropped")
+        gdf = gdf.loc[~excluded]
+    if gdf.empty:
+        raise InputError("no walkable street lines remain", file=where[0], layer=where[1])
+    return gdf.reset_index(drop=True)
+
+
+def _buildings(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.ValidationLog) -> gpd.GeoDataFrame:
+    file, layer = where
+    gdf = gdf.copy()
+    gdf["building_id"] = [f"b{i}" for i in range(len(gdf))]
+    gdf = validate.clean_geometries(gdf, kinds=("polygon",), layer="buildings", id_col="building_id", log=vlog)
+    levels = validate.numeric_column(
+        gdf, "levels", file=file, layer=layer, id_col="building_id", required=False, allow_missing=True
+    )
+    if levels is None:
+        levels = pd.Series(1.0, index=gdf.index)
+    else:
+        vlog.add("buildings", gdf.loc[levels.isna(), "building_id"], "missing_levels", "repaired")
+        levels = levels.fillna(1.0).clip(lower=1.0)
+    gdf["levels"] = levels
+    if "use" in gdf.columns:
+        gdf["residential"] = gdf["use"].astype(str).str.strip().str.casefold().isin(RESIDENTIAL_USES)
+    else:
+        gdf["residential"] = True
+    gdf["residential_floor_area_m2"] = gdf.geometry.area * gdf["levels"] * gdf["residential"]
+    return gdf.reset_index(drop=True)
+
+
+def _candidates(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.ValidationLog) -> gpd.GeoDataFrame:
+    file, layer = where
+    gdf = gdf.copy()
+    gdf["candidate_id"] = validate.ids_column(gdf, "candidate_id", fallback=None, prefix="S", file=file, layer=layer)
+    gdf = validate.clean_geometries(
+        gdf, kinds=("point", "polygon"), layer="candidates", id_col="candidate_id", log=vlog
+    )
+    return gdf.set_geometry(gdf.geometry.representative_point()).reset_index(drop=True)
