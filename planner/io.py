@@ -194,6 +194,14 @@ def _read_vector(p: Path, layer: str | None) -> gpd.GeoDataFrame:
         raise InputError(f"no layer '{layer}'; the file has {list_layers(p)}", file=str(p), layer=layer)
     try:
         return gpd.read_file(target, layer=layer, engine="pyogrio")
+    except UnicodeDecodeError:
+        # Chinese shapefiles are often GBK without a .cpg file saying so
+        try:
+            return gpd.read_file(target, layer=layer, engine="pyogrio", encoding="gb18030")
+        except Exception as exc:
+            raise InputError(
+                f"cannot read; the text is neither UTF-8 nor GBK: {exc}", file=str(p), layer=layer
+            ) from exc
     except Exception as exc:
         raise InputError(f"cannot read: {exc}", file=str(p), layer=layer) from exc
 

@@ -208,8 +208,24 @@ def _locate(path: str | Path | None, explicit: dict[str, str | Path | None]) -> 
             raise InputError("a study is a GeoPackage (.gpkg) or a folder of layer files", file=str(p))
     for kind, file in explicit.items():
         if file is not None:
-            found[kind] = (str(file), None)
+            found[kind] = (str(file), _layer_for(Path(file), kind))
     return found
+
+
+def _layer_for(file: Path, kind: str) -> str | None:
+    """The layer of an explicitly given GeoPackage: the one named after the kind, or the only one."""
+    if file.suffix.lower() != ".gpkg" or not file.exists():
+        return None
+    layers = io.list_layers(file)
+    if kind in layers:
+        return kind
+    if len(layers) == 1:
+        return layers[0]
+    raise InputError(
+        f"the GeoPackage has several layers {layers} and none is named '{kind}'; rename the layer "
+        f"or export it to its own file",
+        file=str(file),
+    )
 
 
 def _communities(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.ValidationLog) -> gpd.GeoDataFrame:

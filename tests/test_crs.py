@@ -205,8 +205,8 @@ def test_offset_magnitude_at_provincial_capitals_is_100_to_700_m():
     lonlat = np.array(list(CAPITALS.values()))
     g_lon, g_lat = wgs84_to_gcj02(lonlat[:, 0], lonlat[:, 1])
     dist_m = pyproj.Geod(ellps="WGS84").inv(lonlat[:, 0], lonlat[:, 1], g_lon, g_lat)[2]
-    assert np.all(dist_m > 100.0), dict(zip(CAPITALS, dist_m.round()))
-    assert np.all(dist_m < 700.0), dict(zip(CAPITALS, dist_m.round()))
+    assert np.all(dist_m > 100.0), dict(zip(CAPITALS, dist_m.round(), strict=True))
+    assert np.all(dist_m < 700.0), dict(zip(CAPITALS, dist_m.round(), strict=True))
 
 
 def test_offset_magnitude_over_china_grid_is_bounded():
@@ -240,9 +240,7 @@ def test_transform_geometries_keeps_types_rings_and_none():
             Point(116.4, 39.9),
             LineString([(104.0, 30.6), (104.1, 30.7), (104.2, 30.6)]),
             poly,
-            MultiPolygon(
-                [poly, Polygon([(121.4, 31.2), (121.5, 31.2), (121.5, 31.3)])]
-            ),
+            MultiPolygon([poly, Polygon([(121.4, 31.2), (121.5, 31.2), (121.5, 31.3)])]),
             None,
             Point(121.47, 31.23, 12.5),
         ],
@@ -252,17 +250,13 @@ def test_transform_geometries_keeps_types_rings_and_none():
 
     assert out[4] is None
     np.testing.assert_array_equal(shapely.get_type_id(out), shapely.get_type_id(geoms))
-    np.testing.assert_array_equal(
-        shapely.get_num_coordinates(out), shapely.get_num_coordinates(geoms)
-    )
+    np.testing.assert_array_equal(shapely.get_num_coordinates(out), shapely.get_num_coordinates(geoms))
     assert shapely.get_num_interior_rings(out[2]) == 1
     assert shapely.get_num_geometries(out[3]) == 2
     assert out[5].has_z and out[5].z == 12.5
     before = shapely.get_coordinates(geoms)
     expected = np.column_stack(wgs84_to_gcj02(before[:, 0], before[:, 1]))
-    np.testing.assert_allclose(
-        shapely.get_coordinates(out), expected, rtol=0, atol=1e-12
-    )
+    np.testing.assert_allclose(shapely.get_coordinates(out), expected, rtol=0, atol=1e-12)
     # the input is untouched
     assert shapely.get_coordinates(geoms[0]).tolist() == [[116.4, 39.9]]
 
@@ -332,9 +326,7 @@ def test_crs_option_is_frozen():
 # to_wgs84
 # --------------------------------------------------------------------------------------
 
-CITY_LONLAT = np.array(
-    [CAPITALS[c] for c in ("Beijing", "Chengdu", "Xi'an", "Nanning")]
-)
+CITY_LONLAT = np.array([CAPITALS[c] for c in ("Beijing", "Chengdu", "Xi'an", "Nanning")])
 
 
 def _converted_unchanged(gdf: gpd.GeoDataFrame, **kwargs) -> gpd.GeoDataFrame:
@@ -352,9 +344,7 @@ def _converted_unchanged(gdf: gpd.GeoDataFrame, **kwargs) -> gpd.GeoDataFrame:
 @pytest.mark.parametrize("declared", [None, "wgs84", "gcj02"])
 def test_to_wgs84_wgs84_layer(declared):
     gdf = points_gdf(CITY_LONLAT, "EPSG:4326")
-    out = _converted_unchanged(
-        gdf, declared=parse_crs_option(declared) if declared else None
-    )
+    out = _converted_unchanged(gdf, declared=parse_crs_option(declared) if declared else None)
     if declared == "gcj02":
         # an offset declared on a geographic layer converts it
         expected = np.column_stack(gcj02_to_wgs84(CITY_LONLAT[:, 0], CITY_LONLAT[:, 1]))
@@ -369,9 +359,7 @@ def test_to_wgs84_cgcs2000_layer():
     np.testing.assert_allclose(xy(out), CITY_LONLAT, rtol=0, atol=1e-7)
 
 
-@pytest.mark.parametrize(
-    "epsg", [4545, 4524]
-)  # GK CM 108E without / with zone number 36
+@pytest.mark.parametrize("epsg", [4545, 4524])  # GK CM 108E without / with zone number 36
 def test_to_wgs84_gauss_kruger_layer(epsg):
     to_gk = pyproj.Transformer.from_crs(4490, epsg, always_xy=True)
     easting, northing = to_gk.transform(CITY_LONLAT[:, 0], CITY_LONLAT[:, 1])
@@ -382,23 +370,21 @@ def test_to_wgs84_gauss_kruger_layer(epsg):
 
 
 def test_to_wgs84_declared_gk_fills_missing_crs():
-    easting, northing = pyproj.Transformer.from_crs(
-        4490, 4545, always_xy=True
-    ).transform(CITY_LONLAT[:, 0], CITY_LONLAT[:, 1])
+    easting, northing = pyproj.Transformer.from_crs(4490, 4545, always_xy=True).transform(
+        CITY_LONLAT[:, 0], CITY_LONLAT[:, 1]
+    )
     gdf = points_gdf(np.column_stack([easting, northing]), None)
     out = _converted_unchanged(gdf, declared=parse_crs_option("EPSG:4545"))
     np.testing.assert_allclose(xy(out), CITY_LONLAT, rtol=0, atol=1e-7)
 
 
 def test_to_wgs84_layer_crs_wins_over_declared(caplog):
-    easting, northing = pyproj.Transformer.from_crs(
-        4490, 4545, always_xy=True
-    ).transform(CITY_LONLAT[:, 0], CITY_LONLAT[:, 1])
+    easting, northing = pyproj.Transformer.from_crs(4490, 4545, always_xy=True).transform(
+        CITY_LONLAT[:, 0], CITY_LONLAT[:, 1]
+    )
     gdf = points_gdf(np.column_stack([easting, northing]), "EPSG:4545")
     with caplog.at_level(logging.WARNING, logger="planner.crs"):
-        out = _converted_unchanged(
-            gdf, declared=parse_crs_option("wgs84"), layer="shops"
-        )
+        out = _converted_unchanged(gdf, declared=parse_crs_option("wgs84"), layer="shops")
     np.testing.assert_allclose(xy(out), CITY_LONLAT, rtol=0, atol=1e-7)
     assert "EPSG:4545" in caplog.text and "shops" in caplog.text
 
@@ -422,9 +408,7 @@ def test_to_wgs84_bd09_declared_layer():
 
 def test_to_wgs84_bd09_polygons_keep_shape():
     ring = [(104.0, 30.6), (104.1, 30.6), (104.1, 30.7), (104.0, 30.7)]
-    gdf = gpd.GeoDataFrame(
-        {"name": ["a", "b"]}, geometry=[Polygon(ring), None], crs="EPSG:4326"
-    )
+    gdf = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[Polygon(ring), None], crs="EPSG:4326")
     out = _converted_unchanged(gdf, declared=parse_crs_option("bd09"))
     assert out.geometry.iloc[0].geom_type == "Polygon"
     assert out.geometry.iloc[1] is None
@@ -439,13 +423,9 @@ def test_to_wgs84_no_crs_nothing_declared():
     assert "gcj02" in message and "EPSG" in message
 
 
-@pytest.mark.parametrize(
-    ("stored", "declared"), [(None, "wgs84"), (None, "gcj02"), (4326, None)]
-)
+@pytest.mark.parametrize(("stored", "declared"), [(None, "wgs84"), (None, "gcj02"), (4326, None)])
 def test_to_wgs84_metres_read_as_degrees(stored, declared):
-    metres = np.array(
-        [(404_000.0, 3_394_000.0), (116.4, 39.9), (500_000.0, 4_420_000.0)]
-    )
+    metres = np.array([(404_000.0, 3_394_000.0), (116.4, 39.9), (500_000.0, 4_420_000.0)])
     gdf = points_gdf(metres, stored)
     option = parse_crs_option(declared) if declared else None
     with pytest.raises(CRSError, match="metres read as degrees") as info:
@@ -487,9 +467,7 @@ def test_local_metric_crs_beijing_is_utm_50n():
     assert local_metric_crs(gdf).to_epsg() == 32650
 
 
-@pytest.mark.parametrize(
-    "geoms", [[], [None], [Point()]], ids=["no rows", "missing", "empty geometry"]
-)
+@pytest.mark.parametrize("geoms", [[], [None], [Point()]], ids=["no rows", "missing", "empty geometry"])
 def test_local_metric_crs_empty_layer(geoms):
     gdf = gpd.GeoDataFrame({"fid": range(len(geoms))}, geometry=geoms, crs="EPSG:4326")
     with pytest.raises(CRSError, match="empty") as info:

@@ -1,0 +1,276 @@
+"""Reading a study: formats, Chinese columns, encodings, coordinate systems, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from conftest import toy_layers, write_gpkg
+
+from planner import CRSError, InputError, load_study
+from planner.crs import transform_geometries, wgs84_to_bd09, wgs84_to_gcj02
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_toy_gpkg_maps_chinese_columns_and_drops_unknown_types(toy_gpkg: Path) -> None:
+    before = _digest(toy_gpkg)
+    study = load_study(toy_gpkg)
+    assert _digest(toy_gpkg) == before  # the input file is never modified
+    assert study.crs.to_epsg() == 32648
+    comm = study.communities
+    assert comm["community_id"].tolist() == ["A", "B"]
+    assert comm["name"].tolist() == ["甲社区", "乙社区"]
+    assert comm["households"].tolist() == [3334, 3000]
+    assert comm["staff"].tolist() == [18, 10]
+    assert comm["grid_count"].tolist() == [8, 5]
+    assert comm["sub_district"].tolist() == ["东街道", "东街道"]
+    fac = study.facilities
+    assert fac["type"].tolist() == ["community_service", "kindergarten"]
+    assert fac["type_raw"].tolist() == ["社区服务站", "幼儿园"]
+    assert fac["community_id"].tolist() == ["A", "B"]
+    log = study.validation
+    assert log.loc[log["reason"] == "unknown_facility_type", "id"].tolist() == ["F3"]
+    assert "菜市场" in log["message_en"].iloc[0]
+
+
+def _reference(toy_gpkg: Path) -> gpd.GeoDataFrame:
+    return load_study(toy_gpkg).facilities
+
+
+def _write_all(folder: Path, suffix: str, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    folder.mkdir()
+    for name, gdf in layers.items():
+        path = folder / f"{name}{suffix}"
+        if suffix == ".parquet":
+            gdf.to_parquet(path)
+        else:
+            gdf.to_file(path)
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".shp", ".parquet", ".fgb"])
+def test_folder_of_files_in_each_vector_format(tmp_path: Path, toy_gpkg: Path, suffix: str) -> None:
+    layers = toy_layers()
+    if suffix == ".shp":  # shapefile field names are limited to 10 bytes: use English aliases
+        layers["communities"] = layers["communities"].rename(
+            columns={
+                "社区编码": "code",
+                "社区名称": "name",
+                "户数": "households",
+                "人口": "population",
+                "工作人员数": "staff",
+                "网格数": "grids",
+                "所属街道": "street",
+            }
+        )
+        layers["facilities"] = layers["facilities"].rename(
+            columns={"设施编码": "code", "设施名称": "name", "设施类型": "type", "建筑面积": "floor_area"}
+        )
+    _write_all(tmp_path / "study", suffix, layers)
+    study = load_study(tmp_path / "study")
+    ref = _reference(toy_gpkg)
+    got = study.facilities.sort_values("facility_id")  # FlatGeobuf's spatial index reorders rows
+    assert got["type"].tolist() == ref["type"].tolist()
+    assert np.allclose(
+        shapely.get_coordinates(got.geometry.values), shapely.get_coordinates(ref.geometry.values), atol=1e-6
+    )
+    assert sorted(study.communities["households"].tolist()) == [3000, 3334]
+
+
+def test_zipped_shapefile(tmp_path: Path, toy_gpkg: Path) -> None:
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    fac = toy_layers()["facilities"].rename(
+        columns={"设施编码": "id", "设施名称": "name", "设施类型": "type", "建筑面积": "area_m2"}
+    )
+    fac.to_file(shp_dir / "facilities.shp", encoding="utf-8")
+    archive = tmp_path / "facilities.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in shp_dir.iterdir():
+            zf.write(f, f.name)
+    study = load_study(toy_gpkg, facilities=archive)
+    assert study.facilities["name"].tolist() == ["甲社区服务站", "乙幼儿园"]
+    assert study.facilities["floor_area_m2"].tolist() == [1000.0, 1800.0]
+
+
+def _facility_table(fac_wgs84: gpd.GeoDataFrame) -> pd.DataFrame:
+    xy = shapely.get_coordinates(fac_wgs84.geometry.values)
+    table = pd.DataFrame(fac_wgs84.drop(columns="geometry"))
+    table["经度"], table["纬度"] = xy[:, 0], xy[:, 1]
+    return table
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_csv_with_lon_lat_in_utf8_and_gbk(tmp_path: Path, toy_gpkg: Path, encoding: str) -> None:
+    table = _facility_table(toy_layers()["facilities"].to_crs(4326))
+    path = tmp_path / "facilities.csv"
+    table.to_csv(path, index=False, encoding=encoding)
+    study = load_study(toy_gpkg, facilities=path, input_crs="wgs84")
+    ref = _reference(toy_gpkg)
+    assert study.facilities["name"].tolist() == ["甲社区服务站", "乙幼儿园"]
+    assert np.allclose(
+        shapely.get_coordinates(study.facilities.geometry.values),
+        shapely.get_coordinates(ref.geometry.values),
+        atol=1e-3,
+    )
+
+
+def test_xlsx_with_lon_lat(tmp_path: Path, toy_gpkg: Path) -> None:
+    table = _facility_table(toy_layers()["facilities"].to_crs(4326))
+    path = tmp_path / "facilities.xlsx"
+    table.to_excel(path, index=False)
+    study = load_study(toy_gpkg, facilities=path, input_crs="cgcs2000")
+    assert study.facilities["floor_area_m2"].tolist() == [1000.0, 1800.0]
+
+
+def test_csv_without_declared_crs_is_an_error_not_a_guess(tmp_path: Path, toy_gpkg: Path) -> None:
+    path = tmp_path / "facilities.csv"
+    _facility_table(toy_layers()["facilities"].to_crs(4326)).to_csv(path, index=False)
+    with pytest.raises(CRSError, match="input-crs"):
+        load_study(toy_gpkg, facilities=path)
+
+
+@pytest.mark.parametrize(("system", "forward"), [("gcj02", wgs84_to_gcj02), ("bd09", wgs84_to_bd09)])
+def test_offset_coordinates_are_converted_back_to_true_positions(
+    tmp_path: Path, toy_gpkg: Path, system: str, forward
+) -> None:
+    """Every layer exported from AMap (GCJ-02) or Baidu (BD-09) lands where the WGS84 data is."""
+    shifted = {}
+    for name, gdf in toy_layers().items():
+        wgs = gdf.to_crs(4326)
+        moved = transform_geometries(wgs.geometry.values, forward)
+        shifted[name] = gpd.GeoDataFrame(wgs.drop(columns="geometry"), geometry=moved, crs=4326)
+    path = write_gpkg(tmp_path / f"{system}.gpkg", shifted)
+    study = load_study(path, input_crs=system)
+    ref = load_study(toy_gpkg)
+    got = shapely.get_coordinates(study.facilities.geometry.values)
+    want = shapely.get_coordinates(ref.facilities.geometry.values)
+    assert np.abs(got - want).max() < 0.05  # metres
+    # and without declaring the offset the positions are hundreds of metres off
+    wrong = load_study(path)
+    off = np.hypot(*(shapely.get_coordinates(wrong.facilities.geometry.values) - want).T)
+    assert off.min() > 100
+
+
+@pytest.mark.parametrize("epsg", [4490, 4544, 4524])
+def test_cgcs2000_geographic_and_gauss_kruger_zones(tmp_path: Path, toy_gpkg: Path, epsg: int) -> None:
+    """EPSG:4490, 4544 (3° GK CM 105E, no zone prefix) and 4524 (3° GK zone 35 with prefix)."""
+    layers = {k: v.to_crs(epsg) for k, v in toy_layers().items()}
+    study = load_study(write_gpkg(tmp_path / f"gk{epsg}.gpkg", layers))
+    ref = load_study(toy_gpkg)
+    assert study.crs.to_epsg() == 32648
+    got = shapely.get_coordinates(study.communities.geometry.values)
+    want = shapely.get_coordinates(ref.communities.geometry.values)
+    assert np.abs(got - want).max() < 0.01
+
+
+def test_explicit_analysis_crs(toy_gpkg: Path) -> None:
+    assert load_study(toy_gpkg, crs="EPSG:4544").crs.to_epsg() == 4544
+    with pytest.raises(InputError, match="metric"):
+        load_study(toy_gpkg, crs="EPSG:4490")
+
+
+def test_layer_without_crs_is_an_error(tmp_path: Path) -> None:
+    layers = toy_layers()
+    layers["communities"] = (
+        layers["communities"]
+        .rename(columns={"社区编码": "code", "社区名称": "name", "户数": "hh", "人口": "pop", "工作人员数": "staff"})
+        .drop(columns=["网格数", "所属街道"])
+        .set_crs(None, allow_override=True)
+    )
+    folder = tmp_path / "nocrs"
+    folder.mkdir()
+    for name, gdf in layers.items():
+        gdf.to_file(folder / f"{name}.geojson") if gdf.crs else gdf.to_file(folder / f"{name}.shp")
+    with pytest.raises(CRSError, match="communities"):
+        load_study(folder)
+
+
+def _bad(tmp_path: Path, layer: str, change) -> Path:
+    layers = toy_layers()
+    layers[layer] = change(layers[layer].copy())
+    return write_gpkg(tmp_path / "bad.gpkg", layers)
+
+
+@pytest.mark.parametrize(
+    ("layer", "change", "match"),
+    [
+        ("communities", lambda g: g.drop(columns="人口"), "required column 'population'"),
+        ("communities", lambda g: g.assign(人口=["9000", "很多"]), r"population.*1 row\(s\): B"),
+        ("communities", lambda g: g.assign(户数=[-1, 3000]), r"households.*A"),
+        ("communities", lambda g: g.assign(社区编码=["A", "A"]), r"A: ids must be unique"),
+        ("facilities", lambda g: g.drop(columns="设施类型"), "type column"),
+        ("facilities", lambda g: g.assign(建筑面积=[1000, "大", 3]), r"floor_area_m2.*F2"),
+        ("facilities", lambda g: g.assign(设施编码=["F1", "F1", "F3"]), r"F1: ids must be unique"),
+    ],
+)
+def test_bad_values_name_file_layer_column_and_rows(tmp_path: Path, layer: str, change, match: str) -> None:
+    path = _bad(tmp_path, layer, change)
+    with pytest.raises(InputError, match=match) as info:
+        load_study(path)
+    assert "bad.gpkg" in str(info.value) and f"layer '{layer}'" in str(info.value)
+
+
+def test_null_and_invalid_geometries_are_dropped_or_repaired_and_logged(tmp_path: Path) -> None:
+    layers = toy_layers()
+    bowtie = shapely.Polygon([(0, 0), (400, 400), (400, 0), (0, 400), (0, 0)])
+    comm = layers["communities"]
+    comm.loc[1, "geometry"] = shapely.affinity.translate(bowtie, 400_400, 3_390_000)
+    fac = layers["facilities"]
+    fac.loc[0, "geometry"] = None
+    study = load_study(write_gpkg(tmp_path / "geom.gpkg", layers))
+    log = study.validation.set_index("reason")
+    assert log.loc["invalid_geometry_repaired", "id"] == "B"
+    assert log.loc["null_geometry", "id"] == "F1"
+    assert study.communities.geometry.is_valid.all()
+    assert "F1" not in study.facilities["facility_id"].tolist()
+
+
+def test_missing_layers_files_and_formats(tmp_path: Path, toy_gpkg: Path) -> None:
+    only = write_gpkg(tmp_path / "only.gpkg", {"communities": toy_layers()["communities"]})
+    with pytest.raises(InputError, match="no 'facilities' layer"):
+        load_study(only)
+    with pytest.raises(InputError, match="not found"):
+        load_study(tmp_path / "nope.gpkg")
+    odd = tmp_path / "facilities.dwg"
+    odd.write_bytes(b"AC1032")
+    with pytest.raises(InputError, match="unsupported file type"):
+        load_study(toy_gpkg, facilities=odd)
+    broken = tmp_path / "broken.gpkg"
+    broken.write_bytes(b"not a geopackage")
+    with pytest.raises(InputError, match=r"broken\.gpkg"):
+        load_study(broken)
+
+
+def test_zip_with_path_traversal_is_refused(tmp_path: Path, toy_gpkg: Path) -> None:
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../../etc/facilities.shp", b"x")
+    with pytest.raises(InputError, match="unsafe path"):
+        load_study(toy_gpkg, facilities=archive)
+
+
+def test_zip_bomb_is_refused(tmp_path: Path, toy_gpkg: Path) -> None:
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("facilities.shp", b"\0" * 50_000_000)
+    assert archive.stat().st_size < 200_000
+    with pytest.raises(InputError, match="zip bomb"):
+        load_study(toy_gpkg, facilities=archive)
+
+
+def test_csv_with_bad_coordinates_names_the_spreadsheet_rows(tmp_path: Path, toy_gpkg: Path) -> None:
+    path = tmp_path / "facilities.csv"
+    path.write_text(
+        "设施名称,设施类型,建筑面积,经度,纬度\n甲,幼儿园,2500,103.9,30.6\n乙,幼儿园,2500,,30.6\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match=r"1 row\(s\): 3"):
+        load_study(toy_gpkg, facilities=path, input_crs="wgs84")
