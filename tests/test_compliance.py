@@ -108,12 +108,13 @@ def test_grid_households_boundary_300_to_500(households: int, grids: int, passed
     assert row["value"] == pytest.approx(households / grids)
 
 
-def test_coverage_rule_passes_only_when_every_resident_is_covered() -> None:
-    full = _run({}, covered={"kindergarten": 10000.0}).loc["coverage_kindergarten"]
-    short = _run({}, covered={"kindergarten": 9999.0}).loc["coverage_kindergarten"]
-    assert bool(full["passed"]) and full["value"] == 1.0
+def test_coverage_rule_boundary_at_the_target_share() -> None:
+    target = BOOK.rules["coverage_kindergarten"].numbers["target_share"].value
+    at = _run({}, covered={"kindergarten": 10000.0 * target}).loc["coverage_kindergarten"]
+    short = _run({}, covered={"kindergarten": 10000.0 * target - 1}).loc["coverage_kindergarten"]
+    assert bool(at["passed"]) and at["value"] == pytest.approx(target)
     assert not bool(short["passed"])
-    assert "1 residents are farther" in short["reason_en"]
+    assert f"{round(10000 * (1 - target)) + 1:,} residents are farther" in short["reason_en"]
 
 
 @pytest.mark.parametrize(("area", "passed"), [(2200.0, True), (2199.9, False)])
