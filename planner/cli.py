@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from planner.errors import PlannerError
 
@@ -99,7 +100,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
 def _progress_bar(quiet: bool):
     from tqdm import tqdm
 
-    state = {"bar": None}
+    state: dict[str, Any] = {"bar": None}
 
     def update(stage: str, fraction: float) -> None:
         if quiet or not sys.stderr.isatty():

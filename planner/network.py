@@ -70,6 +70,11 @@ def _read_osm_xml(p: Path) -> gpd.GeoDataFrame:
     except Exception as exc:  # osmnx raises plain exceptions for empty or broken files
         raise InputError(f"cannot read the OSM XML street network: {exc}", file=str(p)) from exc
     edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True).reset_index()
+    # graph_from_xml turns EVERY way of a full-content file into edges (buildings, landuse,
+    # rivers); only ways tagged highway are streets
+    if "highway" not in edges.columns:
+        raise InputError("the OSM file has no ways tagged highway", file=str(p))
+    edges = edges.loc[edges["highway"].notna()]
     # each street appears once per direction; keep one
     pair = np.sort(edges[["u", "v"]].to_numpy(), axis=1)
     edges = edges.loc[~pd.DataFrame(np.column_stack([pair, edges["key"]])).duplicated().to_numpy()]
@@ -94,7 +99,7 @@ def _read_pbf(p: Path) -> gpd.GeoDataFrame:
     try:
         fp = osmium.FileProcessor(str(p)).with_locations().with_filter(osmium.filter.KeyFilter("highway"))
         for obj in fp:
-            if not obj.is_way():
+            if not isinstance(obj, osmium.osm.Way):
                 continue
             coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
             if len(coords) < 2:

@@ -38,7 +38,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def write_atomic(target: Path, writer: Callable[[Path], None]) -> Path:
+def write_atomic(target: Path, writer: Callable[[Path], object]) -> Path:
     """Call ``writer(tmp_path)`` and move the result onto ``target``."""
     with atomic_path(target) as tmp:
         writer(tmp)

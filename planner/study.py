@@ -142,6 +142,7 @@ def load_study(
                 file=str(path) if path else None,
             )
     vlog = validate.ValidationLog()
+    where = {k: (str(f), layer or Path(f).stem) for k, (f, layer) in files.items()}
     raw: dict[str, gpd.GeoDataFrame] = {}
     sources = []
     for kind, (file, layer) in files.items():
@@ -149,16 +150,15 @@ def load_study(
             gdf = network.read_osm_streets(file)
         else:
             gdf = io.read_layer(file, layer, kind=kind)
-        where = dict(file=str(file), layer=layer or Path(file).stem)
-        raw[kind] = crs_mod.to_wgs84(gdf, declared=declared, **where)
+        raw[kind] = crs_mod.to_wgs84(gdf, declared=declared, file=where[kind][0], layer=where[kind][1])
         sources.append(SourceInfo(kind, str(file), _mtime(file), len(gdf)))
-    target = crs_mod.parse_crs_option(crs).crs if crs else crs_mod.local_metric_crs(raw["communities"])
+    option = crs_mod.parse_crs_option(crs)
+    target = option.crs if option is not None else crs_mod.local_metric_crs(raw["communities"])
     if target.is_geographic:
         raise InputError(
             f"the analysis CRS must be metric (metres), got {target.name}; leave --crs out for automatic UTM"
         )
     metric = {k: v.to_crs(target) for k, v in raw.items()}
-    where = {k: (str(f), layer or Path(f).stem) for k, (f, layer) in files.items()}
     comm = _communities(metric["communities"], where["communities"], vlog)
     fac = _facilities(metric["facilities"], comm, rulebook, where["facilities"], vlog)
     study = Study(
