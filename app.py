@@ -1,0 +1,631 @@
+"""planner's map for urban planners: ``streamlit run app.py``.
+
+A thin shell: it reads the widgets, calls the planner library and renders what it returns.
+All analysis, map building, scenario and table logic lives in ``planner/`` (testable
+without Streamlit). Heavy steps are cached per study (``st.cache_resource``, keyed by the
+study's content hash and settings) and treated as read-only; each browser session keeps
+its own scenario in ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import altair as alt
+import streamlit as st
+from streamlit_folium import st_folium
+
+import planner
+from planner import assets, catchments, dashboard, maps, uploads
+from planner import scenario as sc
+from planner.i18n import LANG_NAMES, LANGS, in_sentence, mode_name, op_name, t
+from planner.maps_style import BASEMAP_KEYS
+
+log = logging.getLogger("planner.app")
+
+CELL_SIZES = (50, 100, 200, 250)
+CRS_CHOICES = ("auto", "wgs84", "cgcs2000", "gcj02", "bd09")
+DEFAULT_LANG = os.environ.get("PLANNER_LANG", "zh") if os.environ.get("PLANNER_LANG") in LANGS else "zh"
+#: a study to open instead of the bundled sample (deployments, tests)
+DEFAULT_STUDY = os.environ.get("PLANNER_STUDY") or None
+
+st.set_page_config(page_title="planner", page_icon="🗺️", layout="wide")
+
+PAGE_CSS = """<style>
+.block-container { padding-top: 3.2rem; padding-bottom: 2rem; }
+[data-testid="stMetricValue"] { font-size: 1.5rem; }
+[data-testid="stMetricLabel"] { min-height: 2.3em; height: auto; align-items: flex-start; }
+[data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; font-size: 0.78rem; line-height: 1.15; }
+[data-testid="stMetric"] { padding: 0.4rem 0.65rem; }
+</style>"""
+
+
+# --- cached library calls (shared read-only across sessions) ---------------------------------
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def sample_analysis(path: str | None, mode: str, cell_size: int) -> tuple[planner.Analysis, float]:
+    start = time.perf_counter()
+    study = planner.load_study(path)
+    result = planner.analyze(study, mode=mode, cell_size_m=cell_size)
+    return result, time.perf_counter() - start
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def upload_analysis(
+    key: str, mode: str, cell_size: int, input_crs: str | None, _files: dict, _rules
+) -> tuple[planner.Analysis, float]:
+    start = time.perf_counter()
+    study = uploads.load_uploaded_study(_files, input_crs=input_crs, rules=_rules)
+    result = planner.analyze(study, mode=mode, cell_size_m=cell_size)
+    return result, time.perf_counter() - start
+
+
+@st.cache_resource(show_spinner=False)
+def leaflet_assets() -> assets.MapAssets | None:
+    return assets.local_assets() if assets.ensure_installed() else None
+
+
+# --- session state ------------------------------------------------------------------------
+
+
+def init_state() -> None:
+    defaults = {
+        "lang": DEFAULT_LANG,
+        "scenario": sc.Scenario(),
+        "last_click": None,
+        "selected_facility": None,
+        "upload_key": None,
+        "update_ms": None,
+    }
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+
+
+def on_map_event() -> None:
+    """A click on the map: remember the point, or select the facility clicked."""
+    event = st.session_state.get("map") or {}
+    obj = event.get("last_object_clicked")
+    click = event.get("last_clicked")
+    base = st.session_state.get("_base")
+    if obj and obj != st.session_state.get("last_object") and base is not None:
+        st.session_state["last_object"] = obj
+        fid = dashboard.nearest_facility(base_or_scenario(), obj["lng"], obj["lat"], max_m=3.0)
+        if fid is not None:
+            st.session_state["selected_facility"] = fid
+            st.session_state["edit_facility"] = fid
+            return
+    if click and click != st.session_state.get("last_click"):
+        st.session_state["last_click"] = click
+        st.session_state["pt_lon"] = round(float(click["lng"]), 6)
+        st.session_state["pt_lat"] = round(float(click["lat"]), 6)
+
+
+def initial(key: str, value: object, *, name: str = "value") -> dict:
+    """A widget's initial value, unless Session State already holds one (set by a callback)."""
+    return {} if key in st.session_state else {name: value}
+
+
+def base_or_scenario() -> planner.Analysis:
+    return st.session_state.get("_result") or st.session_state["_base"]
+
+
+# --- sidebar --------------------------------------------------------------------------------
+
+
+def sidebar() -> dict:
+    with st.sidebar:
+        lang = st.segmented_control(
+            "🌐", LANGS, format_func=LANG_NAMES.get, key="lang", required=True, label_visibility="collapsed"
+        )
+        st.subheader(t("data", lang))
+        source = st.radio(
+            t("source", lang),
+            ("sample", "upload"),
+            format_func=lambda s: t(f"source_{s}", lang),
+            key="source",
+            horizontal=True,
+        )
+        mode = st.radio(t("mode", lang), ("walk", "euclidean"), format_func=lambda m: mode_name(m, lang), key="mode")
+        cell = st.select_slider(t("cell_size", lang), CELL_SIZES, value=100, key="cell_size")
+        config = {"lang": lang, "source": source, "mode": mode, "cell": int(cell)}
+        if source == "upload":
+            config.update(upload_widgets(lang))
+    return config
+
+
+def upload_widgets(lang: str) -> dict:
+    st.caption(t("upload_formats", lang, mb=uploads.MAX_UPLOAD_MB))
+    files = {"study": st.file_uploader(t("upload_gpkg", lang), type=["gpkg"], key="up_study")}
+    st.caption(t("upload_or_layers", lang))
+    for kind in ("communities", "facilities", "streets", "cells"):
+        files[kind] = st.file_uploader(t(f"upload_{kind}", lang), key=f"up_{kind}")
+    rules = st.file_uploader(t("rulebook", lang), type=["toml"], key="up_rules")
+    crs = st.selectbox(t("input_crs", lang), CRS_CHOICES, format_func=lambda c: t(f"crs_{c}", lang), key="input_crs")
+    clicked = st.button(t("analyse", lang), type="primary", key="analyse", width="stretch")
+    return {"files": files, "rules": rules, "input_crs": None if crs == "auto" else crs, "analyse": clicked}
+
+
+def as_upload(f) -> uploads.Upload | None:
+    return None if f is None else uploads.Upload(f.name, f.getvalue())
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load(config: dict) -> tuple[planner.Analysis, float, str] | None:
+    """The base analysis for the chosen study, or None after showing why there is none."""
+    lang = config["lang"]
+    if config["source"] == "sample":
+        with st.spinner(t("loading", lang)):
+            result, seconds = guarded(lambda: sample_analysis(DEFAULT_STUDY, config["mode"], config["cell"]), lang)
+        return (
+            None if result is None else (result, seconds, f"sample:{DEFAULT_STUDY}:{config['mode']}:{config['cell']}")
+        )
+    files = {k: as_upload(v) for k, v in config["files"].items()}
+    rules = as_upload(config["rules"])
+    if config["analyse"]:
+        if not files["study"] and not (files["communities"] and files["facilities"]):
+            st.warning(t("upload_needed", lang))
+        else:
+            key = uploads.uploads_key({**files, "rules": rules}, config["input_crs"])
+            with st.spinner(t("loading", lang)):
+                got = guarded(
+                    lambda: upload_analysis(key, config["mode"], config["cell"], config["input_crs"], files, rules),
+                    lang,
+                )
+            if got[0] is not None:
+                st.session_state["upload_key"] = (key, config["input_crs"])
+                st.session_state["upload_files"] = (files, rules)
+                return got[0], got[1], f"upload:{key}:{config['mode']}:{config['cell']}"
+            if st.session_state.get("upload_key"):
+                st.info(t("error_using_previous", lang))
+    if st.session_state.get("upload_key"):
+        key, crs = st.session_state["upload_key"]
+        files, rules = st.session_state["upload_files"]
+        got = guarded(lambda: upload_analysis(key, config["mode"], config["cell"], crs, files, rules), lang)
+        if got[0] is not None:
+            return got[0], got[1], f"upload:{key}:{config['mode']}:{config['cell']}"
+        return None
+    st.info(t("upload_needed", lang))
+    return None
+
+
+def guarded(call, lang: str):
+    """Run a library call; show a PlannerError's message (or a bug notice) instead of a traceback."""
+    try:
+        return call()
+    except planner.PlannerError as exc:
+        st.error(f"**{t('error_title', lang)}**\n\n{exc}")
+    except Exception as exc:  # a bug in planner: say so, log it, keep the app alive
+        log.exception("unexpected error")
+        st.error(f"**{t('error_title', lang)}**\n\n{t('error_bug', lang, kind=type(exc).__name__)}\n\n{exc}")
+    return None, None
+
+
+# --- main page ------------------------------------------------------------------------------
+
+
+def kpi_row(result: planner.Analysis, base: planner.Analysis | None, focus: str, lang: str) -> None:
+    figures = dashboard.kpis(result, focus, lang, base=base)
+    cols = st.columns(len(figures))
+    for col, k in zip(cols, figures, strict=True):
+        col.metric(k.label, k.value, k.delta, help=k.sentence or None, border=True)
+
+
+def map_options(result: planner.Analysis, lang: str) -> dict:
+    book = result.study.rulebook
+    types = list(book.types)
+    c1, c2, c3, c4 = st.columns([1.3, 1.5, 1.6, 1])
+    focus = c1.selectbox(t("focus_type", lang), types, format_func=lambda k: book.types[k].name(lang), key="focus")
+    fname = in_sentence(book.types[focus].name(lang), lang)
+    view_labels = {"compliance": t("view_compliance", lang), "coverage": t("view_coverage", lang, type=fname)}
+    view = c2.radio(t("view", lang), maps.VIEWS, format_func=view_labels.get, key="view")
+    rule = None
+    if view == "compliance":
+        rules = ["", *book.rules]
+        rule = c3.selectbox(
+            t("colour_rule", lang),
+            rules,
+            format_func=lambda r: book.rules[r].name(lang) if r else t("all_rules", lang),
+            key="colour_rule",
+        )
+    areas = c3.checkbox(t("layer_service_areas", lang, type=fname), value=True, key="show_areas")
+    default_basemap = "none"
+    basemap = c4.selectbox(
+        t("basemap", lang),
+        BASEMAP_KEYS,
+        index=BASEMAP_KEYS.index(default_basemap),
+        format_func=lambda b: t(f"basemap_{b}", lang),
+        key="basemap",
+    )
+    return {"focus": focus, "view": view, "rule": rule or None, "areas": areas, "basemap": basemap}
+
+
+def draw_map(result: planner.Analysis, scenario: sc.Scenario, opts: dict, lang: str, community: str | None) -> None:
+    local = leaflet_assets()
+    if local is None:
+        st.warning(t("assets_missing", lang))
+    areas = catchments.service_areas(result, opts["focus"]) if opts["areas"] else None
+    point = None
+    if st.session_state.get("pt_lon") is not None and st.session_state.get("pt_lat") is not None:
+        point = (float(st.session_state["pt_lon"]), float(st.session_state["pt_lat"]))
+    options = maps.MapOptions(
+        lang=lang,
+        focus_type=opts["focus"],
+        view=opts["view"],
+        community_rule=opts["rule"],
+        basemap=opts["basemap"],
+        selected_community=community,
+        selected_facility=st.session_state.get("selected_facility"),
+        pending_point=point,
+        changed=sc.changed_facility_ids(scenario),
+        assets=local or assets.CDN_ASSETS,
+    )
+    removed = sc.removed_facilities(st.session_state["_base"].study, scenario) if scenario.edits else None
+    m = maps.build_map(result, options, service_areas=areas, removed=removed)
+    st.session_state["_map"] = m
+    st_folium(
+        m,
+        key="map",
+        height=680,
+        use_container_width=True,
+        returned_objects=["last_clicked", "last_object_clicked"],
+        feature_group_to_add=maps.click_overlay(result, options),
+        on_change=on_map_event,
+    )
+    st.caption(t("map_hint", lang))
+
+
+def whatif_panel(base: planner.Analysis, result: planner.Analysis, scenario: sc.Scenario, lang: str) -> None:
+    book = base.study.rulebook
+    st.markdown(f"**{t('tab_whatif', lang)}**")
+    c1, c2 = st.columns(2)
+    lon = c1.number_input(t("lon", lang), format="%.6f", key="pt_lon", step=0.0005, **initial("pt_lon", None))
+    lat = c2.number_input(t("lat", lang), format="%.6f", key="pt_lat", step=0.0005, **initial("pt_lat", None))
+    if lon is None or lat is None:
+        st.caption(t("click_first", lang))
+    with st.container(border=True):
+        st.markdown(f"**{t('add_title', lang)}**")
+        ftype = st.selectbox(
+            t("focus_type", lang),
+            list(book.types),
+            format_func=lambda k: book.types[k].name(lang),
+            key="new_type",
+        )
+        minimum = book.types[ftype].min_floor_area_m2
+        area = st.number_input(
+            f"{t('floor_area', lang)} (m²)",
+            min_value=0.0,
+            value=float(minimum.value) if minimum else 500.0,
+            step=50.0,
+            key=f"new_area_{ftype}",
+        )
+        name = st.text_input(t("new_name", lang), value="", key="new_name")
+        if st.button(t("add", lang), key="add", type="primary", disabled=lon is None or lat is None):
+            fid = scenario.new_id(base.study.facilities["facility_id"])
+            label = name.strip() or t("new_name_default", lang, type=in_sentence(book.types[ftype].name(lang), lang))
+            edit = sc.Edit("add", fid, type=ftype, name=label, floor_area_m2=area, lon=lon, lat=lat)
+            push_edit(edit, lang)
+    with st.container(border=True):
+        st.markdown(f"**{t('edit_title', lang)}**")
+        labels = dashboard.facility_labels(result, lang)
+        if "edit_facility" in st.session_state and st.session_state["edit_facility"] not in labels:
+            st.session_state["edit_facility"] = None
+        fid = st.selectbox(
+            t("choose_facility", lang),
+            list(labels),
+            format_func=labels.get,
+            key="edit_facility",
+            placeholder=t("choose_facility", lang) + "…",
+            **initial("edit_facility", None, name="index"),
+        )
+        if fid is not None:
+            st.session_state["selected_facility"] = fid
+            row = result.facilities.loc[result.facilities["facility_id"].astype(str) == fid].iloc[0]
+            current = float(row["floor_area_m2"]) if row["floor_area_m2"] == row["floor_area_m2"] else 0.0
+            new_area = st.number_input(
+                f"{t('floor_area', lang)} (m²)", min_value=0.0, value=current, step=50.0, key=f"resize_{fid}"
+            )
+            b1, b2, b3 = st.columns(3)
+            if b1.button(t("move_here", lang), key="move", disabled=lon is None or lat is None):
+                push_edit(sc.Edit("move", fid, lon=lon, lat=lat), lang)
+            if b2.button(t("resize", lang), key="resize"):
+                push_edit(sc.Edit("resize", fid, floor_area_m2=new_area), lang)
+            if b3.button(t("remove", lang), key="remove"):
+                st.session_state["selected_facility"] = None
+                push_edit(sc.Edit("remove", fid), lang, clear_choice=True)
+    edits_summary(base, result, scenario, lang)
+
+
+def push_edit(edit: sc.Edit, lang: str, *, clear_choice: bool = False) -> None:
+    scenario = st.session_state["scenario"].with_edit(edit)
+    base = st.session_state["_base"]
+    try:
+        sc.apply_edits(base.study, scenario)  # checks the edit before keeping it
+    except planner.PlannerError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["scenario"] = scenario
+    if clear_choice:
+        st.session_state.pop("edit_facility", None)
+    st.rerun()
+
+
+def edits_summary(base: planner.Analysis, result: planner.Analysis, scenario: sc.Scenario, lang: str) -> None:
+    st.markdown(f"**{t('edits', lang)}**")
+    if not scenario.edits:
+        st.caption(t("no_edits", lang))
+        return
+    for i, e in enumerate(scenario.edits, start=1):
+        extra = f" · {e.floor_area_m2:,.0f} m²" if e.floor_area_m2 is not None else ""
+        st.caption(f"{i}. {op_name(e.op, lang)} {e.name or e.facility_id}{extra}")
+    c1, c2 = st.columns(2)
+    if c1.button(t("undo", lang), key="undo"):
+        st.session_state["scenario"] = scenario.without_last()
+        st.rerun()
+    if c2.button(t("reset", lang), key="reset"):
+        st.session_state["scenario"] = sc.Scenario()
+        st.rerun()
+    st.markdown(f"**{t('change_title', lang)}**")
+    lines = sc.describe_change(base, result, lang=lang)
+    if lines:
+        st.success("\n".join(f"- {line}" for line in lines))
+    else:
+        st.info(t("no_change", lang))
+    if st.session_state.get("update_ms") is not None:
+        st.caption(t("update_time", lang, ms=st.session_state["update_ms"]))
+
+
+def communities_tab(result: planner.Analysis, focus: str, lang: str) -> None:
+    table = dashboard.community_table(result, focus, lang)
+    st.caption(t("table_hint", lang))
+    event = st.dataframe(table, key="community_table", on_select="rerun", selection_mode="single-row", width="stretch")
+    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    if rows:
+        picked = str(table.index[rows[0]])
+        if st.session_state.get("_table_pick") != picked:
+            st.session_state["_table_pick"] = picked
+            st.session_state["community"] = picked
+            st.rerun()
+
+
+def community_detail(result: planner.Analysis, community: str | None, lang: str) -> None:
+    if not community:
+        return
+    row = result.communities.loc[result.communities["community_id"].astype(str) == community]
+    if row.empty:
+        return
+    st.markdown(f"**{t('community_rules', lang, name=row['name'].iloc[0])}**")
+    st.dataframe(dashboard.community_checks(result, community, lang), hide_index=True, width="stretch")
+
+
+def coverage_tab(result: planner.Analysis, lang: str) -> None:
+    data = dashboard.coverage_table(result, lang)
+    data["label"] = [f"{n} ({r:g} m)" for n, r in zip(data["name"], data["radius_m"], strict=True)]
+    chart = (
+        alt.Chart(data, title=t("chart_title", lang))
+        .mark_bar(color="#2c7bb6")
+        .encode(
+            x=alt.X("share:Q", title=t("chart_share", lang), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("label:N", sort=None, title=None),
+            tooltip=[
+                alt.Tooltip("name:N", title=t("col_type", lang)),
+                alt.Tooltip("share:Q", format=".1%", title=t("chart_share", lang)),
+                alt.Tooltip("residents_covered:Q", format=",", title=t("kpi_residents", lang)),
+                alt.Tooltip("radius_m:Q", title=t("chart_radius", lang)),
+            ],
+        )
+        .properties(height=34 * len(data) + 40)
+    )
+    text = chart.mark_text(align="left", dx=4, color="#333").encode(text=alt.Text("share:Q", format=".0%"))
+    st.altair_chart(chart + text, width="stretch")
+    st.markdown(f"**{t('rules_title', lang)}**")
+    st.dataframe(dashboard.rules_table(result, lang), hide_index=True, width="stretch")
+    for line in dashboard.rule_sentences(result, lang):
+        st.caption(line)
+
+
+def compare_tab(base: planner.Analysis, scenario: sc.Scenario, result: planner.Analysis, lang: str) -> None:
+    st.caption(t("compare_intro", lang))
+    choices = ("existing", "current", "file")
+    labels = {"existing": t("existing", lang), "current": t("current", lang, n=len(scenario.edits))}
+    labels["file"] = t("from_file", lang)
+    picked = {}
+    cols = st.columns(2)
+    for col, side, default in ((cols[0], "a", 0), (cols[1], "b", 1)):
+        with col:
+            which = st.selectbox(
+                t(f"scenario_{side}", lang), choices, index=default, format_func=labels.get, key=f"cmp_{side}"
+            )
+            if which == "existing":
+                picked[side] = (labels["existing"], base)
+            elif which == "current":
+                picked[side] = (labels["current"], result)
+            else:
+                f = st.file_uploader(t("load_scenario", lang), type=["json"], key=f"cmp_file_{side}")
+                if f is None:
+                    return
+                try:
+                    other = sc.Scenario.from_json(f.getvalue())
+                    picked[side] = (other.name or f.name, sc.evaluate(base, other))
+                except planner.PlannerError as exc:
+                    st.error(str(exc))
+                    return
+    (name_a, a), (name_b, b) = picked["a"], picked["b"]
+    cov, rules = sc.compare(a, b, lang=lang)
+    for (name, res), col in ((picked["a"], cols[0]), (picked["b"], cols[1])):
+        with col:
+            st.markdown(f"**{name}**")
+            for k in dashboard.kpis(res, st.session_state.get("focus") or next(iter(res.study.rulebook.types)), lang)[
+                1:3
+            ]:
+                st.metric(k.label, k.value, border=True)
+    cov_show = cov.rename(
+        columns={
+            "name": t("col_type", lang),
+            "radius_m": t("col_radius", lang),
+            "residents_a": f"A: {name_a}",
+            "residents_b": f"B: {name_b}",
+            "delta": t("col_delta", lang),
+        }
+    ).drop(columns=["type", "share_a", "share_b"])
+    st.dataframe(cov_show, hide_index=True, width="stretch")
+    rules_show = rules.rename(
+        columns={
+            "name": t("col_rule", lang),
+            "passing_a": f"A: {name_a}",
+            "passing_b": f"B: {name_b}",
+            "delta": t("col_delta", lang),
+            "assessed": t("col_passing", lang),
+        }
+    ).drop(columns=["rule_id"])
+    st.dataframe(rules_show, hide_index=True, width="stretch")
+    for line in sc.describe_change(a, b, lang=lang):
+        st.caption(f"A → B: {line}")
+
+
+def downloads_tab(result: planner.Analysis, scenario: sc.Scenario, lang: str) -> None:
+    st.caption(t("dl_intro", lang))
+    stem = result.study.name + (f"-{scenario.name or 'scenario'}" if scenario.edits else "")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        t("dl_gpkg", lang), lambda: dashboard.layers_gpkg(result), f"{stem}.gpkg", "application/geopackage+sqlite3"
+    )
+    c1.download_button(
+        t("dl_csv", lang), lambda: dashboard.communities_csv(result), f"{stem}-communities.csv", "text/csv"
+    )
+    c2.download_button(t("dl_checks", lang), lambda: dashboard.checks_csv(result), f"{stem}-checks.csv", "text/csv")
+    c2.download_button(
+        t("dl_xlsx", lang),
+        lambda: dashboard.tables_xlsx(result, lang),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    if assets.is_installed() and st.session_state.get("_map") is not None:
+        m = st.session_state["_map"]
+        c3.download_button(t("dl_map", lang), lambda: assets.standalone_html(m), f"{stem}-map.html", "text/html")
+    name = c3.text_input(t("scenario_name", lang), key="scenario_name", **initial("scenario_name", scenario.name))
+    named = sc.Scenario(name=name, edits=scenario.edits, study=result.study.name)
+    c3.download_button(t("save_scenario", lang), named.to_json(), f"{name or 'scenario'}.json", "application/json")
+    loaded = st.file_uploader(t("load_scenario", lang), type=["json"], key="load_scenario")
+    if loaded is not None and st.session_state.get("_loaded_id") != loaded.file_id:
+        try:
+            other = sc.Scenario.from_json(loaded.getvalue())
+            sc.apply_edits(st.session_state["_base"].study, other)
+        except planner.PlannerError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["_loaded_id"] = loaded.file_id
+            st.session_state["scenario"] = other
+            st.session_state["scenario_name"] = other.name
+            if other.study and other.study != result.study.name:
+                st.warning(t("other_study", lang, other=other.study, this=result.study.name))
+            st.success(t("loaded_scenario", lang, name=other.name, n=len(other.edits)))
+            st.rerun()
+
+
+def quality_tab(result: planner.Analysis, lang: str) -> None:
+    st.caption(t("quality_intro", lang))
+    v = result.validation
+    if v.empty:
+        st.success(t("quality_none", lang))
+        return
+    show = v.drop(columns=["message_en" if lang == "zh" else "message_zh"])
+    st.dataframe(show, hide_index=True, width="stretch")
+
+
+def evaluate_scenario(base: planner.Analysis, scenario: sc.Scenario, key: str) -> planner.Analysis:
+    """The scenario's result, recomputed only when the scenario or the study changed."""
+    cache_key = (key, scenario.to_json() if scenario.edits else "")
+    if st.session_state.get("_result_key") == cache_key and st.session_state.get("_result") is not None:
+        return st.session_state["_result"]
+    start = time.perf_counter()
+    result = sc.evaluate(base, scenario)
+    if scenario.edits:
+        st.session_state["update_ms"] = (time.perf_counter() - start) * 1000
+    st.session_state["_result_key"] = cache_key
+    st.session_state["_result"] = result
+    return result
+
+
+def main() -> None:
+    init_state()
+    config = sidebar()
+    lang = config["lang"]
+    st.html(PAGE_CSS)
+    st.markdown(f"### {t('title', lang)}")
+    st.caption(t("subtitle", lang))
+    loaded = load(config)
+    if loaded is None:
+        return
+    base, seconds, key = loaded
+    if st.session_state.get("_study_key") != key.rsplit(":", 2)[0]:
+        # another study: its scenario, selection and clicks do not carry over
+        st.session_state["_study_key"] = key.rsplit(":", 2)[0]
+        st.session_state["scenario"] = sc.Scenario()
+        for k in ("selected_facility", "edit_facility", "community", "_result", "_result_key"):
+            st.session_state.pop(k, None)
+    st.session_state["_base"] = base
+    scenario = st.session_state["scenario"]
+    try:
+        result = evaluate_scenario(base, scenario, key)
+    except planner.PlannerError as exc:
+        st.error(str(exc))
+        st.session_state["scenario"] = scenario = sc.Scenario()
+        result = base
+    summary = result.summary
+    st.caption(
+        t(
+            "study_caption",
+            lang,
+            study=result.study.name,
+            communities=summary["district"]["communities"],
+            residents=summary["district"]["residents"],
+            mode=mode_name(result.options.mode, lang),
+            cell=f"{result.options.cell_size_m:g}",
+            crs=result.study.crs.name,
+        )
+        + " · "
+        + t("load_time", lang, seconds=seconds)
+    )
+    if config["source"] == "sample" and DEFAULT_STUDY is None:
+        st.info(t("synthetic_notice", lang), icon="ℹ️")
+    kpi_slot = st.container()
+    opts = map_options(base, lang)
+    with kpi_slot:
+        kpi_row(result, base if scenario.edits else None, opts["focus"], lang)
+    comm_ids = list(result.communities["community_id"].astype(str))
+    names = dict(zip(comm_ids, result.communities["name"].astype(str), strict=True))
+    left, right = st.columns([3, 1])
+    with right:
+        community = st.selectbox(
+            t("choose_community", lang),
+            [None, *comm_ids],
+            format_func=lambda c: t("none_selected", lang) if c is None else f"{names[c]} ({c})",
+            key="community",
+        )
+        whatif_panel(base, result, scenario, lang)
+    with left:
+        draw_map(result, scenario, opts, lang, community)
+        community_detail(result, community, lang)
+    tabs = st.tabs(
+        [t(k, lang) for k in ("tab_communities", "tab_coverage", "tab_compare", "tab_downloads", "tab_quality")]
+    )
+    with tabs[0]:
+        communities_tab(result, opts["focus"], lang)
+    with tabs[1]:
+        coverage_tab(result, lang)
+    with tabs[2]:
+        compare_tab(base, scenario, result, lang)
+    with tabs[3]:
+        downloads_tab(result, scenario, lang)
+    with tabs[4]:
+        quality_tab(result, lang)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""At-a-glance figures and tables of an analysis, in English or Chinese.
+
+Everything the app shows besides the map is computed here, without Streamlit: the KPI
+sentences ("6 of 24 communities meet ..."), the coverage chart data, the community table
+sorted by failures, one community's rule results, and the download files.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from planner import naming
+from planner.analysis import Analysis
+from planner.i18n import t
+from planner.outputs import for_file
+from planner.rules import CommunityRule
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline figure: a label, its value, an optional change and a full sentence."""
+
+    label: str
+    value: str
+    delta: str | None
+    sentence: str
+
+
+def _rule_counts(result: Analysis, rule_id: str) -> tuple[int, int]:
+    r = result.summary["rules"][rule_id]
+    return int(r["communities_passing"]), int(r["communities_passing"] + r["communities_failing"])
+
+
+def _all_rules(result: Analysis) -> tuple[int, int]:
+    comm = result.communities
+    assessed = comm["n_assessed"] > 0 if "n_assessed" in comm.columns else pd.Series(True, index=comm.index)
+    return int(((comm["n_failed"] == 0) & assessed).sum()), len(comm)
+
+
+def kpis(result: Analysis, focus_type: str, lang: str, *, base: Analysis | None = None) -> list[Kpi]:
+    """Headline figures; with ``base``, each carries its change against the base result."""
+    book = result.study.rulebook
+    ftype = book.types[focus_type]
+    cov = result.summary["coverage"][focus_type]
+    out = []
+    residents = result.summary["district"]["residents"]
+    out.append(Kpi(t("kpi_residents", lang), f"{residents:,}", None, ""))
+    n, total = _all_rules(result)
+    delta = None
+    if base is not None:
+        d = n - _all_rules(base)[0]
+        delta = f"{d:+d}" if d else None
+    out.append(Kpi(t("kpi_communities_all", lang), t("kpi_of", lang, n=n, total=total), delta, ""))
+    name = ftype.name(lang)
+    label = t("kpi_coverage", lang, radius=ftype.radius_m.value, type=name.lower() if lang == "en" else name)
+    delta = None
+    if base is not None:
+        d = cov["residents_covered"] - base.summary["coverage"][focus_type]["residents_covered"]
+        delta = f"{d:+,} {t('residents_unit', lang)}" if d else None
+    sentence = t(
+        "kpi_residents_sentence",
+        lang,
+        covered=cov["residents_covered"],
+        total=cov["residents"],
+        share=cov["share_covered"] if np.isfinite(cov["share_covered"]) else 0.0,
+        radius=ftype.radius_m.value,
+        type=name.lower() if lang == "en" else name,
+    )
+    out.append(Kpi(label, f"{_pct(cov['share_covered'])}", delta, sentence))
+    for rid in _headline_rules(result):
+        n, total = _rule_counts(result, rid)
+        delta = None
+        if base is not None:
+            d = n - _rule_counts(base, rid)[0]
+            delta = f"{d:+d}" if d else None
+        rule = book.rules[rid].name(lang)
+        out.append(
+            Kpi(
+                short_rule_name(book.rules[rid], lang),
+                t("kpi_of", lang, n=n, total=total),
+                delta,
+                t("kpi_rule_sentence", lang, n=n, total=total, rule=rule),
+            )
+        )
+    return out
+
+
+def short_rule_name(rule: CommunityRule, lang: str) -> str:
+    """A short label with the rule's numbers, e.g. "Complex ≥ 1,000 m²" (KPI cards)."""
+    n = {k: v.value for k, v in rule.numbers.items()}
+    zh = lang == "zh"
+    if rule.kind == "complex_floor_area":
+        return f"综合服务设施≥{n['min_m2']:,.0f}m²" if zh else f"Service complex ≥ {n['min_m2']:,.0f} m²"
+    if rule.kind == "staff_ratio":
+        per = n["per_10k_residents"]
+        return f"每万人社区工作者≥{per:g}名" if zh else f"≥ {per:g} staff per 10,000 residents"
+    if rule.kind == "grid_households":
+        lo, hi = n["min_households"], n["max_households"]
+        return f"网格{lo:g}–{hi:g}户" if zh else f"{lo:g}–{hi:g} households per grid"
+    if rule.kind == "facility_floor_area":
+        return "设施面积达到下限" if zh else "Facilities at minimum size"
+    return rule.name(lang)
+
+
+def _headline_rules(result: Analysis) -> list[str]:
+    """The non-coverage rules (floor area, staff, grids...), in rulebook order."""
+    return [rid for rid, r in result.study.rulebook.rules.items() if r.kind != "coverage"]
+
+
+def _pct(share: float) -> str:
+    return f"{share:.0%}" if share is not None and np.isfinite(share) else "–"
+
+
+def rule_sentences(result: Analysis, lang: str) -> list[str]:
+    """One sentence per rule: "6 of 24 communities meet “…”"."""
+    out = []
+    for rid, rule in result.study.rulebook.rules.items():
+        n, total = _rule_counts(result, rid)
+        out.append(t("kpi_rule_sentence", lang, n=n, total=total, rule=rule.name(lang)))
+    return out
+
+
+def coverage_table(result: Analysis, lang: str) -> pd.DataFrame:
+    """Per facility type: name, radius, residents covered and share (for the chart)."""
+    rows = []
+    for key, ftype in result.study.rulebook.types.items():
+        c = result.summary["coverage"][key]
+        rows.append(
+            {
+                "type": key,
+                "name": ftype.name(lang),
+                "radius_m": ftype.radius_m.value,
+                "residents_covered": c["residents_covered"],
+                "residents": c["residents"],
+                "share": float(c["share_covered"]) if np.isfinite(c["share_covered"]) else 0.0,
+                "facilities": result.summary["district"]["facilities"].get(key, 0),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def rules_table(result: Analysis, lang: str) -> pd.DataFrame:
+    """Per rule: name and the number of communities passing, failing and not assessed."""
+    book = result.study.rulebook
+    rows = []
+    for rid, rule in book.rules.items():
+        r = result.summary["rules"][rid]
+        sources = sorted({n.source for n in rule.numbers.values()})
+        statuses = sorted({n.status for n in rule.numbers.values()})
+        rows.append(
+            {
+                t("col_rule", lang): rule.name(lang),
+                t("rule_passing", lang): r["communities_passing"],
+                t("rule_failing", lang): r["communities_failing"],
+                t("rule_na", lang): r["communities_not_assessed"],
+                t("source_status", lang): f"{', '.join(sources)} ({', '.join(statuses)})",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def community_table(result: Analysis, focus_type: str, lang: str) -> pd.DataFrame:
+    """The community table for display, sorted by rules failed (most first), indexed by id."""
+    comm = result.communities
+    ftype = result.study.rulebook.types[focus_type]
+    cols = {
+        "name": t("col_name", lang),
+        "sub_district": t("col_sub_district", lang),
+        "population": t("col_population", lang),
+        "households": t("col_households", lang),
+        "staff": t("col_staff", lang),
+        "n_failed": t("col_failed", lang),
+        "complex_floor_area_m2": t("col_complex", lang),
+        naming.share_covered(focus_type): t("col_share", lang, radius=ftype.radius_m.value, type=ftype.name(lang)),
+    }
+    present = [c for c in cols if c in comm.columns]
+    table = pd.DataFrame(comm[present]).copy()
+    table.index = comm["community_id"].astype(str).to_numpy()
+    share_col = naming.share_covered(focus_type)
+    if share_col in table.columns:
+        table[share_col] = (table[share_col].astype(float) * 100).round(1)
+    table = table.sort_values(["n_failed", "population"], ascending=[False, False], kind="stable")
+    return table.rename(columns=cols)
+
+
+def community_checks(result: Analysis, community_id: str, lang: str) -> pd.DataFrame:
+    """One community's result for every rule, with the reason in the chosen language."""
+    checks = result.checks.loc[result.checks["community_id"].astype(str) == str(community_id)]
+    book = result.study.rulebook
+    state = checks["passed"].map(lambda v: t("na", lang) if pd.isna(v) else t("pass" if v else "fail", lang))
+    return pd.DataFrame(
+        {
+            t("col_rule", lang): [book.rules[r].name(lang) for r in checks["rule_id"]],
+            t("col_result", lang): state.to_numpy(),
+            t("col_value", lang): [_fmt_value(v, k) for v, k in zip(checks["value"], checks["kind"], strict=True)],
+            t("col_threshold", lang): [
+                _fmt_value(v, k) for v, k in zip(checks["threshold"], checks["kind"], strict=True)
+            ],
+            t("col_reason", lang): checks["reason_zh" if lang == "zh" else "reason_en"].to_numpy(),
+            t("col_source", lang): checks["source"].to_numpy(),
+            t("col_status", lang): checks["status"].to_numpy(),
+        }
+    )
+
+
+def _fmt_value(value: float, kind: str) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    if kind == "coverage":
+        return f"{value:.0%}"
+    if kind == "complex_floor_area":
+        return f"{value:,.0f} m²"
+    if kind == "facility_floor_area":
+        return f"{value:g}"
+    return f"{value:,.1f}"
+
+
+def facility_labels(result: Analysis, lang: str) -> dict[str, str]:
+    """Facility id → "name · type (id)" for pickers, sorted by type then name."""
+    book = result.study.rulebook
+    fac = result.facilities.sort_values(["type", "name"], kind="stable")
+    return {
+        str(r.facility_id): f"{r.name} · {book.types[r.type].name(lang)} ({r.facility_id})"
+        for r in fac.itertuples(index=False)
+    }
+
+
+def nearest_facility(result: Analysis, lon: float, lat: float, *, max_m: float = 25.0) -> str | None:
+    """The id of the facility nearest to a WGS84 point, if within ``max_m`` metres."""
+    fac = result.facilities
+    if fac.empty:
+        return None
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", result.study.crs, always_xy=True).transform(lon, lat)
+    d = shapely.distance(fac.geometry.values, shapely.Point(x, y))
+    i = int(np.argmin(d))
+    return str(fac["facility_id"].iloc[i]) if d[i] <= max_m else None
+
+
+def to_wgs84_point(result: Analysis, facility_id: str) -> tuple[float, float]:
+    """(lon, lat) of a facility."""
+    fac = result.facilities
+    geom = fac.loc[fac["facility_id"].astype(str) == str(facility_id)].geometry.iloc[0]
+    lon, lat = pyproj.Transformer.from_crs(result.study.crs, "EPSG:4326", always_xy=True).transform(geom.x, geom.y)
+    return float(lon), float(lat)
+
+
+# downloads -------------------------------------------------------------------------------
+
+
+def communities_csv(result: Analysis) -> bytes:
+    """The community results as UTF-8 CSV with a byte-order mark (Excel shows Chinese)."""
+    data = for_file(result.communities.drop(columns="geometry"))
+    return data.to_csv(index=False).encode("utf-8-sig")
+
+
+def checks_csv(result: Analysis) -> bytes:
+    """The long rule-check table as UTF-8 CSV with a byte-order mark."""
+    return for_file(result.checks).to_csv(index=False).encode("utf-8-sig")
+
+
+def tables_xlsx(result: Analysis, lang: str) -> bytes:
+    """Summary, communities, rule checks, facilities and validation as one Excel workbook."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        coverage_table(result, lang).to_excel(xl, sheet_name="coverage", index=False)
+        rules_table(result, lang).to_excel(xl, sheet_name="rules", index=False)
+        for_file(result.communities.drop(columns="geometry")).to_excel(xl, sheet_name="communities", index=False)
+        for_file(result.checks).to_excel(xl, sheet_name="checks", index=False)
+        for_file(result.facilities.drop(columns="geometry")).to_excel(xl, sheet_name="facilities", index=False)
+        for_file(result.validation).to_excel(xl, sheet_name="validation", index=False)
+    return buf.getvalue()
+
+
+def layers_gpkg(result: Analysis) -> bytes:
+    """Cells, communities and facilities as one GeoPackage (in the analysis CRS)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "results.gpkg"
+        for layer, frame in (("communities", result.communities), ("facilities", result.facilities)):
+            for_file(frame).to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        for_file(result.cells).to_file(path, layer="cells", driver="GPKG", engine="pyogrio")
+        return path.read_bytes()

@@ -1,0 +1,293 @@
+"""English and Simplified Chinese labels for the app and the maps.
+
+Facility type and rule names are not here: they come from the rulebook
+(``FacilityType.name(lang)``, ``CommunityRule.name(lang)``), so a city rule file names its
+own types in both languages. Everything else a planner reads is a key of :data:`LABELS`.
+Terms follow the project glossary (社区 community, 街道 sub-district, 设施 facility...).
+"""
+
+from __future__ import annotations
+
+LANGS: tuple[str, ...] = ("en", "zh")
+LANG_NAMES = {"en": "English", "zh": "简体中文"}
+
+LABELS: dict[str, tuple[str, str]] = {
+    # page
+    "title": ("Community service coverage planner", "社区服务设施覆盖规划"),
+    "subtitle": (
+        "15-minute community life circles: who can walk to each service, which communities meet the standards",
+        "十五分钟社区生活圈:谁能步行到达各类服务设施,哪些社区达到配置标准",
+    ),
+    "language": ("Language / 语言", "语言 / Language"),
+    "synthetic_notice": (
+        "Sample district: synthetic data generated for demonstration; not a real place.",
+        "示例片区:为演示生成的虚构数据,并非真实地点。",
+    ),
+    "study_caption": (
+        "{study} · {communities} communities · {residents:,} residents · {mode} · cells {cell} m · CRS {crs}",
+        "{study} · {communities}个社区 · 常住人口{residents:,}人 · {mode} · 分析单元{cell}米 · 坐标系 {crs}",
+    ),
+    "loading": ("Analysing the district…", "正在分析片区……"),
+    "load_time": ("analysed in {seconds:.1f} s", "分析用时{seconds:.1f}秒"),
+    # data panel
+    "data": ("Data", "数据"),
+    "source": ("Study", "研究数据"),
+    "source_sample": ("Bundled sample district", "内置示例片区"),
+    "source_upload": ("Upload my own study", "上传自己的数据"),
+    "mode": ("Distance", "距离计算"),
+    "mode_walk": ("Walking (street network)", "步行(道路网络)"),
+    "mode_euclidean": ("Straight line", "直线距离"),
+    "cell_size": ("Analysis cell size (m)", "分析单元大小(米)"),
+    "input_crs": ("Coordinates of files without a CRS", "无坐标系文件的坐标"),
+    "crs_auto": ("Read from the files", "从文件读取"),
+    "crs_wgs84": ("WGS84 (GPS, OpenStreetMap)", "WGS84(GPS、OpenStreetMap)"),
+    "crs_cgcs2000": ("CGCS2000 (EPSG:4490)", "CGCS2000(EPSG:4490)"),
+    "crs_gcj02": ("GCJ-02 (AMap, Tencent)", "GCJ-02(高德、腾讯)"),
+    "crs_bd09": ("BD-09 (Baidu)", "BD-09(百度)"),
+    "rulebook": ("Rulebook (city TOML, optional)", "规则库(城市TOML文件,可选)"),
+    "rulebook_default": ("National defaults: {name}", "全国默认:{name}"),
+    "upload_gpkg": (
+        "One GeoPackage with layers communities, facilities (and streets, cells)",
+        "一个GeoPackage,含communities、facilities图层(及streets、cells)",
+    ),
+    "upload_or_layers": ("…or one file per layer:", "……或每个图层一个文件:"),
+    "upload_communities": ("Communities (polygons)", "社区边界(面)"),
+    "upload_facilities": ("Facilities (points; CSV/XLSX with lon/lat)", "设施(点;或含经纬度的CSV/XLSX)"),
+    "upload_streets": ("Streets (OSM .osm/.pbf or lines)", "道路(OSM .osm/.pbf或线图层)"),
+    "upload_cells": ("Population cells (optional)", "人口分析单元(可选)"),
+    "upload_formats": (
+        "GeoPackage, GeoJSON, zipped Shapefile, GeoParquet, CSV/XLSX (lon/lat); at most {mb} MB per file",
+        "支持GeoPackage、GeoJSON、Shapefile压缩包、GeoParquet、含经纬度的CSV/XLSX;每个文件不超过{mb}MB",
+    ),
+    "upload_needed": (
+        "Upload a GeoPackage, or at least communities and facilities files, then press Analyse.",
+        "请上传GeoPackage,或至少上传社区和设施文件,然后点击“分析”。",
+    ),
+    "analyse": ("Analyse", "分析"),
+    "error_title": ("The study could not be analysed", "无法分析该数据"),
+    "error_bug": (
+        "Unexpected error ({kind}): this is a bug in planner, please report it. The app keeps working.",
+        "意外错误({kind}):这是planner的程序缺陷,请反馈。应用仍可继续使用。",
+    ),
+    "error_using_previous": ("Still showing the previous study.", "仍显示之前的研究数据。"),
+    # KPIs
+    "kpi_residents": ("Residents", "常住人口"),
+    "kpi_communities_all": ("Communities meeting every rule", "全部达标的社区"),
+    "kpi_coverage": ("Within {radius:g} m of a {type}", "{type}{radius:g}米覆盖"),
+    "kpi_rule": ("{rule}", "{rule}"),
+    "kpi_of": ("{n} of {total}", "{n} / {total}"),
+    "kpi_rule_sentence": (
+        "{n} of {total} communities meet “{rule}”",
+        "{total}个社区中有{n}个达到“{rule}”",
+    ),
+    "kpi_residents_sentence": (
+        "{covered:,} of {total:,} residents ({share:.0%}) live within {radius:g} m of a {type}",
+        "{total:,}名居民中有{covered:,}人({share:.0%})居住在{type}{radius:g}米范围内",
+    ),
+    "residents_unit": ("residents", "人"),
+    # map
+    "map": ("Map", "地图"),
+    "focus_type": ("Facility type", "设施类型"),
+    "view": ("Colour the map by", "地图着色"),
+    "view_compliance": ("Compliance of communities", "社区达标情况"),
+    "view_coverage": ("Distance to the nearest {type}", "到最近{type}的距离"),
+    "colour_rule": ("Rule", "规则"),
+    "all_rules": ("All rules (number failed)", "全部规则(未达标项数)"),
+    "basemap": ("Basemap", "底图"),
+    "basemap_none": ("None (offline)", "无(离线)"),
+    "basemap_osm": ("OpenStreetMap", "OpenStreetMap"),
+    "basemap_light": ("Light (CARTO)", "浅色(CARTO)"),
+    "basemap_failed": (
+        "Basemap tiles could not be loaded (offline?). Choose “None”.",
+        "底图瓦片无法加载(可能处于离线状态),请选择“无”。",
+    ),
+    "layer_communities": ("Communities", "社区"),
+    "layer_cells": ("Cells: distance to {type}", "分析单元:到{type}的距离"),
+    "layer_facilities": ("Facilities: {type}", "设施:{type}"),
+    "layer_service_areas": ("Service areas: {type}", "服务范围:{type}"),
+    "layer_streets": ("Streets", "道路"),
+    "layer_changes": ("Scenario changes", "方案改动"),
+    "layer_selection": ("Selection", "选中对象"),
+    "map_hint": (
+        "Click the map to place a new facility; click a facility to select it.",
+        "点击地图放置新设施;点击设施图标选中该设施。",
+    ),
+    # legend
+    "legend": ("Legend", "图例"),
+    "legend_communities": ("Communities: rules failed", "社区:未达标规则数"),
+    "legend_rule": ("Communities: {rule}", "社区:{rule}"),
+    "legend_pass": ("meets the standard", "达标"),
+    "legend_fail": ("fails", "未达标"),
+    "legend_na": ("not assessed (data missing)", "未评估(缺少数据)"),
+    "legend_failed_n": ("{n} failed", "{n}项未达标"),
+    "legend_failed_none": ("all rules met", "全部达标"),
+    "legend_failed_more": ("{n} or more failed", "{n}项及以上未达标"),
+    "legend_cells": ("Walk to nearest {type}", "步行到最近{type}"),
+    "legend_cells_straight": ("Straight line to nearest {type}", "直线到最近{type}"),
+    "legend_covered": ("covered", "覆盖"),
+    "legend_uncovered": ("not covered", "未覆盖"),
+    "legend_unreachable": ("no route / none", "无法到达"),
+    "legend_facilities": ("Facilities (size: floor area)", "设施(大小表示建筑面积)"),
+    "legend_below_min": ("red ring: below the minimum floor area", "红圈:低于最低建筑面积"),
+    "legend_new": ("dashed: added or changed in the scenario", "虚线:方案中新增或修改"),
+    "legend_removed": ("×: removed in the scenario", "×:方案中移除"),
+    "legend_service_area": ("service area ({radius:g} m {how})", "服务范围({radius:g}米{how})"),
+    "walk_word": ("walk", "步行"),
+    "straight_word": ("straight line", "直线"),
+    # popups and tooltips
+    "rules_failed_tip": ("{n} of {m} rules failed", "{m}项规则中{n}项未达标"),
+    "all_rules_met_tip": ("all {m} assessed rules met", "{m}项已评估规则全部达标"),
+    "cell_tip": (
+        "{dist} to the nearest {type} · {pop:,} residents",
+        "到最近{type}{dist} · {pop:,}人",
+    ),
+    "no_route": ("no route", "无法到达"),
+    "metres": ("{m:,.0f} m", "{m:,.0f}米"),
+    "type": ("Type", "类型"),
+    "floor_area": ("Floor area", "建筑面积"),
+    "minimum": ("minimum", "最低"),
+    "unknown": ("unknown", "未知"),
+    "meets_min": ("meets the minimum floor area", "达到最低建筑面积"),
+    "below_min": ("below the minimum floor area", "低于最低建筑面积"),
+    "no_min": ("no minimum floor area in the rulebook", "规则库未规定最低建筑面积"),
+    "community": ("Community", "社区"),
+    "outside": ("outside every community", "不在任何社区内"),
+    "served": ("Residents within {radius:g} m", "{radius:g}米内居民"),
+    "complex_total": ("community's complex floor area", "所在社区综合服务设施总面积"),
+    "scenario_added": ("added in this scenario", "本方案新增"),
+    "scenario_moved": ("moved in this scenario", "本方案移动"),
+    "scenario_resized": ("floor area changed in this scenario", "本方案修改了面积"),
+    "scenario_removed": ("removed in this scenario", "本方案移除"),
+    "pending_point": ("New facility position", "新设施位置"),
+    # communities tab
+    "tab_communities": ("Communities", "社区"),
+    "tab_coverage": ("Coverage", "覆盖率"),
+    "tab_whatif": ("What-if", "方案推演"),
+    "tab_compare": ("Compare scenarios", "方案对比"),
+    "tab_downloads": ("Downloads", "下载"),
+    "tab_quality": ("Data quality", "数据质量"),
+    "choose_community": ("Community", "社区"),
+    "none_selected": ("(none: whole district)", "(未选择:整个片区)"),
+    "community_rules": ("Rule results for {name}", "{name}的规则评估结果"),
+    "col_name": ("Community", "社区"),
+    "col_sub_district": ("Sub-district", "街道"),
+    "col_population": ("Residents", "常住人口"),
+    "col_households": ("Households", "户数"),
+    "col_staff": ("Staff", "工作人员"),
+    "col_failed": ("Rules failed", "未达标项"),
+    "col_complex": ("Complex floor area (m²)", "综合服务设施面积(m²)"),
+    "col_share": ("Within {radius:g} m of {type}", "{type}{radius:g}米覆盖率"),
+    "col_rule": ("Rule", "规则"),
+    "col_result": ("Result", "结果"),
+    "col_value": ("Measured", "实测值"),
+    "col_threshold": ("Standard", "标准值"),
+    "col_reason": ("Why", "说明"),
+    "col_source": ("Source", "依据"),
+    "col_status": ("Status", "核实状态"),
+    "pass": ("pass", "达标"),
+    "fail": ("fail", "未达标"),
+    "na": ("n/a", "未评估"),
+    "table_hint": (
+        "Sorted by rules failed; click a column header to sort, a row to select the community.",
+        "按未达标项数排序;点击列标题可排序,点击行可选中社区。",
+    ),
+    # coverage tab
+    "chart_title": ("Residents within the service radius, by facility type", "各类设施服务半径内居民比例"),
+    "chart_share": ("Share of residents covered", "覆盖居民比例"),
+    "chart_radius": ("Radius (m)", "服务半径(米)"),
+    "rules_title": ("Communities meeting each rule", "各项规则的达标社区数"),
+    "rule_passing": ("Passing", "达标"),
+    "rule_failing": ("Failing", "未达标"),
+    "rule_na": ("Not assessed", "未评估"),
+    "source_status": ("Source and status", "依据与核实状态"),
+    # what-if
+    "whatif_intro": (
+        "Edit facilities and see coverage and compliance update. Changes are kept in this browser session only.",
+        "修改设施并即时查看覆盖率和达标情况的变化。改动只保存在当前浏览器会话中。",
+    ),
+    "add_title": ("Add a facility", "新增设施"),
+    "lon": ("Longitude (WGS84)", "经度(WGS84)"),
+    "lat": ("Latitude (WGS84)", "纬度(WGS84)"),
+    "click_first": ("Click the map to choose a position, or type it.", "请点击地图选择位置,或直接输入坐标。"),
+    "new_name": ("Name", "名称"),
+    "new_name_default": ("New {type}", "新建{type}"),
+    "add": ("Add facility", "新增设施"),
+    "edit_title": ("Change an existing facility", "修改现有设施"),
+    "choose_facility": ("Facility", "设施"),
+    "move_here": ("Move to the position above", "移动到上方坐标"),
+    "resize": ("Set floor area", "修改建筑面积"),
+    "remove": ("Remove facility", "移除设施"),
+    "undo": ("Undo last edit", "撤销上一步"),
+    "reset": ("Reset scenario", "重置方案"),
+    "edits": ("Edits in this scenario", "本方案的改动"),
+    "no_edits": ("No edits yet: the map shows the existing facilities.", "暂无改动:地图显示现状设施。"),
+    "change_title": ("Change against the existing situation", "与现状相比的变化"),
+    "no_change": ("No change in coverage or compliance.", "覆盖率和达标情况没有变化。"),
+    "update_time": ("updated in {ms:.0f} ms", "更新用时{ms:.0f}毫秒"),
+    "scenario_name": ("Scenario name", "方案名称"),
+    "save_scenario": ("Save scenario (JSON)", "保存方案(JSON)"),
+    "load_scenario": ("Load a scenario file", "载入方案文件"),
+    "loaded_scenario": ("Loaded scenario “{name}” with {n} edits.", "已载入方案“{name}”,共{n}项改动。"),
+    "other_study": (
+        "This scenario was made for study “{other}”; it is applied to “{this}”.",
+        "该方案基于研究数据“{other}”,现应用于“{this}”。",
+    ),
+    "op_add": ("add", "新增"),
+    "op_move": ("move", "移动"),
+    "op_resize": ("resize", "改面积"),
+    "op_remove": ("remove", "移除"),
+    # compare
+    "compare_intro": (
+        "Compare two scenarios side by side: the existing situation, the current scenario or a scenario file.",
+        "并排对比两个方案:现状、当前方案或方案文件。",
+    ),
+    "scenario_a": ("Scenario A", "方案A"),
+    "scenario_b": ("Scenario B", "方案B"),
+    "existing": ("Existing situation", "现状"),
+    "current": ("Current scenario ({n} edits)", "当前方案({n}项改动)"),
+    "from_file": ("From a file…", "来自文件……"),
+    "col_type": ("Facility type", "设施类型"),
+    "col_radius": ("Radius (m)", "半径(米)"),
+    "col_delta": ("B − A", "B − A"),
+    "col_passing": ("Communities passing", "达标社区"),
+    # downloads
+    "dl_intro": ("Results of the scenario shown on the map.", "下载地图当前所示方案的结果。"),
+    "dl_gpkg": ("Result layers (GeoPackage)", "结果图层(GeoPackage)"),
+    "dl_csv": ("Communities (CSV)", "社区结果(CSV)"),
+    "dl_checks": ("Rule checks (CSV)", "规则评估明细(CSV)"),
+    "dl_xlsx": ("All tables (Excel)", "全部表格(Excel)"),
+    "dl_scenario": ("Scenario file (JSON)", "方案文件(JSON)"),
+    "dl_map": ("Map (HTML, works offline)", "地图(HTML,可离线打开)"),
+    "quality_intro": (
+        "Every input feature that was repaired, dropped or flagged, and why.",
+        "所有被修复、剔除或标记的输入要素及原因。",
+    ),
+    "quality_none": ("No input feature needed repair.", "所有输入要素均无需修复。"),
+    "assets_missing": (
+        "The map library is not installed in static/ (run: python -m planner.assets install); "
+        "loading it from the internet instead.",
+        "地图库未安装在static/中(请运行:python -m planner.assets install),暂从互联网加载。",
+    ),
+}
+
+
+def t(key: str, lang: str = "en", /, **values: object) -> str:
+    """The label ``key`` in ``lang`` (``"en"`` or ``"zh"``), formatted with ``values``."""
+    pair = LABELS[key]
+    text = pair[1] if lang == "zh" else pair[0]
+    return text.format(**values) if values else text
+
+
+def in_sentence(name: str, lang: str) -> str:
+    """A facility type name as it reads inside an English sentence (lower case); Chinese unchanged."""
+    return name if lang == "zh" else name[:1].lower() + name[1:]
+
+
+def mode_name(mode: str, lang: str) -> str:
+    """The display name of a distance mode."""
+    return t(f"mode_{mode}", lang)
+
+
+def op_name(op: str, lang: str) -> str:
+    """The display name of a scenario edit operation."""
+    return t(f"op_{op}", lang)
