@@ -73,6 +73,9 @@ def leaflet_assets() -> assets.MapAssets | None:
 
 
 def init_state() -> None:
+    if st.session_state.pop("_clear_point", False):
+        for key in ("pt_lon", "pt_lat"):
+            st.session_state[key] = None
     defaults = {
         "lang": DEFAULT_LANG,
         "scenario": sc.Scenario(),
@@ -350,6 +353,7 @@ def push_edit(edit: sc.Edit, lang: str, *, clear_choice: bool = False) -> None:
         st.error(str(exc))
         return
     st.session_state["scenario"] = scenario
+    st.session_state["_clear_point"] = True
     if clear_choice:
         st.session_state.pop("edit_facility", None)
     st.rerun()
@@ -360,9 +364,11 @@ def edits_summary(base: planner.Analysis, result: planner.Analysis, scenario: sc
     if not scenario.edits:
         st.caption(t("no_edits", lang))
         return
-    for i, e in enumerate(scenario.edits, start=1):
+    lines = []
+    for e in scenario.edits:
         extra = f" · {e.floor_area_m2:,.0f} m²" if e.floor_area_m2 is not None else ""
-        st.caption(f"{i}. {op_name(e.op, lang)} {e.name or e.facility_id}{extra}")
+        lines.append(f"1. **{op_name(e.op, lang)}** {e.name or e.facility_id} ({e.facility_id}){extra}")
+    st.markdown("\n".join(lines))
     c1, c2 = st.columns(2)
     if c1.button(t("undo", lang), key="undo"):
         st.session_state["scenario"] = scenario.without_last()

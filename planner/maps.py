@@ -9,7 +9,6 @@ in :class:`planner.assets.MapAssets`, so it works offline when those are local.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -18,13 +17,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
-from jinja2 import Template
+from branca.element import Element
 
 from planner import naming
 from planner.analysis import Analysis
 from planner.assets import MapAssets, local_assets, use_assets
 from planner.i18n import in_sentence, t
+from planner.maps_js import GeoJsonLayer, Legend, MarkerLayer, TileErrorNotice, feature_collection
 from planner.maps_style import (
     BASEMAPS,
     CELL_BINS,
@@ -60,6 +59,9 @@ class MapOptions:
         ``"none"``, ``"osm"`` or ``"light"``.
     selected_community
         A community id to outline and zoom to.
+    show_all_facilities
+        Show every facility type at first (default: only the focus type; the others are
+        listed in the layer control).
     selected_facility
         A facility id to highlight.
     pending_point
@@ -81,6 +83,7 @@ class MapOptions:
     changed: Mapping[str, str] = field(default_factory=dict)
     assets: MapAssets | None = None
     show_streets: bool = True
+    show_all_facilities: bool = False
 
 
 def build_map(
@@ -123,7 +126,7 @@ def build_map(
     served = None
     if service_areas is not None and len(service_areas):
         served = service_areas.set_index("facility_id")["residents_served"]
-    _facility_layers(m, result, colours, options, served, removed)
+    _facility_layers(m, result, colours, options, served, removed, focus)
     _selection_layer(m, comm, options)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     m.add_child(Legend(_legend_html(result, focus, colours, options, service_areas is not None), t("legend", lang)))
@@ -163,14 +166,13 @@ _CSS = """<style>
 </style>"""
 
 
-def _to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    out = gdf.to_crs("EPSG:4326")
-    return out.set_geometry(shapely.set_precision(out.geometry.values, 1e-6))
-
-
-def _frame(gdf: gpd.GeoDataFrame, props: dict[str, object]) -> gpd.GeoDataFrame:
-    """A minimal GeoDataFrame with only the properties the map needs (small HTML)."""
-    return gpd.GeoDataFrame(props, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+def _to_wgs84(gdf: gpd.GeoDataFrame, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
+    """Reproject to EPSG:4326 to draw, simplified (in metres, before reprojecting) and rounded to ~1 m."""
+    geom = gdf.geometry.values
+    if simplify_m > 0:
+        geom = shapely.simplify(geom, simplify_m, preserve_topology=True)
+    out = gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=geom, crs=gdf.crs).to_crs("EPSG:4326")
+    return out.set_geometry(shapely.set_precision(out.geometry.values, 1e-5))
 
 
 def _basemap(m: folium.Map, basemap: str, lang: str) -> None:
@@ -180,49 +182,50 @@ def _basemap(m: folium.Map, basemap: str, lang: str) -> None:
     folium.TileLayer(url, attr=attribution, name=t(f"basemap_{basemap}", lang), control=False, max_zoom=19).add_to(m)
 
 
+def _group(m: folium.Map, name: str, *, show: bool = True) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=name, show=show)
+    group.add_to(m)
+    return group
+
+
 def _communities_layer(m: folium.Map, result: Analysis, comm: gpd.GeoDataFrame, options: MapOptions) -> None:
     lang = options.lang
     book = result.study.rulebook
     assessed = comm["n_assessed"].to_numpy() if "n_assessed" in comm.columns else np.full(len(comm), len(book.rules))
     failed = comm["n_failed"].to_numpy()
+    names = [html.escape(str(n)) for n in comm["name"]]
     if options.community_rule:
-        col = naming.rule_pass(options.community_rule)
-        state = comm[col].astype("boolean")
+        state = comm[naming.rule_pass(options.community_rule)].astype("boolean")
         fills = [PASS_COLOURS[None if pd.isna(v) else bool(v)] for v in state]
-        rule_name = book.rules[options.community_rule].name(lang)
+        rule_name = html.escape(book.rules[options.community_rule].name(lang))
         status = [t("na" if pd.isna(v) else ("pass" if v else "fail"), lang) for v in state]
-        tips = [f"{html.escape(str(n))} — {rule_name}: {s}" for n, s in zip(comm["name"], status, strict=True)]
+        tips = [f"<b>{n}</b><br>{rule_name}: {s}" for n, s in zip(names, status, strict=True)]
     else:
         fills = [community_colour(int(f)) for f in failed]
         tips = [
-            f"{html.escape(str(n))} — "
+            f"<b>{n}</b><br>"
             + (t("rules_failed_tip", lang, n=int(f), m=int(a)) if f else t("all_rules_met_tip", lang, m=int(a)))
-            for n, f, a in zip(comm["name"], failed, assessed, strict=True)
+            for n, f, a in zip(names, failed, assessed, strict=True)
         ]
     filled = options.view == "compliance"
-    data = _frame(comm, {"tip": tips, "fill": fills, "id": comm["community_id"].astype(str).to_numpy()})
-    folium.GeoJson(
-        data,
-        name=t("layer_communities", lang),
-        style_function=lambda f, filled=filled: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.55 if filled else 0.0,
-            "color": "#37474f",
-            "weight": 1.6,
-        },
-        highlight_function=lambda f: {"weight": 3.5, "color": "#111"},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        interactive=True,
-        bubbling_mouse_events=True,
-    ).add_to(m)
+    data = feature_collection(comm.geometry.values, {"tip": tips, "fill": fills})
+    group = _group(m, t("layer_communities", lang))
+    group.add_child(
+        GeoJsonLayer(
+            data,
+            style={"color": "#37474f", "weight": 1.6, "fillOpacity": 0.45 if filled else 0.0},
+            style_props={"fillColor": "fill"},
+            tooltip="tip",
+            highlight={"weight": 3.5, "color": "#111"},
+        )
+    )
 
 
 def _cells_layer(m: folium.Map, result: Analysis, focus: str, options: MapOptions) -> None:
     lang = options.lang
-    book = result.study.rulebook
-    ftype = book.types[focus]
+    ftype = result.study.rulebook.types[focus]
     radius = ftype.radius_m.value
-    cells = _to_wgs84(result.cells)
+    cells = _to_wgs84(result.cells[["population", naming.dist(focus), "geometry"]])
     dist = cells[naming.dist(focus)].to_numpy(dtype=float)
     pop = cells["population"].to_numpy(dtype=float)
     name = in_sentence(ftype.name(lang), lang)
@@ -236,51 +239,40 @@ def _cells_layer(m: folium.Map, result: Analysis, focus: str, options: MapOption
         )
         for d, p in zip(dist, pop, strict=True)
     ]
-    data = _frame(cells, {"tip": tips, "fill": [cell_colour(d, radius) for d in dist]})
-    group = folium.FeatureGroup(name=t("layer_cells", lang, type=name), show=options.view == "coverage")
-    folium.GeoJson(
-        data,
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.62, "weight": 0},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(group)
-    group.add_to(m)
+    data = feature_collection(cells.geometry.values, {"tip": tips, "fill": [cell_colour(d, radius) for d in dist]})
+    group = _group(m, t("layer_cells", lang, type=name), show=options.view == "coverage")
+    group.add_child(
+        GeoJsonLayer(data, style={"weight": 0, "fillOpacity": 0.62}, style_props={"fillColor": "fill"}, tooltip="tip")
+    )
 
 
 def _service_area_layer(m: folium.Map, areas: gpd.GeoDataFrame, colour: str, type_name: str, lang: str) -> None:
-    areas = _to_wgs84(areas.loc[~areas.geometry.is_empty])
+    areas = _to_wgs84(areas.loc[~areas.geometry.is_empty], simplify_m=2.0)
     tips = [
-        f"{html.escape(str(n))}: {t('served', lang, radius=r)} {s:,}"
+        f"{html.escape(str(n))}<br>{t('served', lang, radius=r)}: {s:,}"
         for n, r, s in zip(areas["name"], areas["radius_m"], areas["residents_served"], strict=True)
     ]
-    group = folium.FeatureGroup(name=t("layer_service_areas", lang, type=type_name), show=True)
-    folium.GeoJson(
-        _frame(areas, {"tip": tips}),
-        style_function=lambda f, c=colour: {
-            "fillColor": c,
-            "fillOpacity": 0.10,
-            "color": c,
-            "weight": 1.5,
-            "dashArray": "5 4",
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(group)
-    group.add_to(m)
+    group = _group(m, t("layer_service_areas", lang, type=type_name))
+    group.add_child(
+        GeoJsonLayer(
+            feature_collection(areas.geometry.values, {"tip": tips}),
+            style={"color": colour, "fillColor": colour, "fillOpacity": 0.10, "weight": 1.4, "dashArray": "5 4"},
+            tooltip="tip",
+        )
+    )
 
 
 def _streets_layer(m: folium.Map, streets: gpd.GeoDataFrame, lang: str) -> None:
-    st = _to_wgs84(streets)
+    st = _to_wgs84(streets[["highway", "geometry"]], simplify_m=1.0)
     major = st["highway"].astype(str).isin({"primary", "secondary", "trunk", "tertiary"}).to_numpy()
-    group = folium.FeatureGroup(name=t("layer_streets", lang), show=True)
-    folium.GeoJson(
-        _frame(st, {"major": major}),
-        style_function=lambda f: {
-            "color": "#7a7a7a" if f["properties"]["major"] else "#a3a3a3",
-            "weight": 2.2 if f["properties"]["major"] else 1.0,
-            "opacity": 0.85,
-        },
-        interactive=False,
-    ).add_to(group)
-    group.add_to(m)
+    data = feature_collection(
+        st.geometry.values,
+        {"c": np.where(major, "#7a7a7a", "#a3a3a3").tolist(), "w": np.where(major, 2.2, 1.0).tolist()},
+    )
+    group = _group(m, t("layer_streets", lang))
+    group.add_child(
+        GeoJsonLayer(data, style={"opacity": 0.85}, style_props={"color": "c", "weight": "w"}, interactive=False)
+    )
 
 
 def _facility_layers(
@@ -290,55 +282,61 @@ def _facility_layers(
     options: MapOptions,
     served: pd.Series | None,
     removed: gpd.GeoDataFrame | None,
+    focus: str,
 ) -> None:
     lang = options.lang
     book = result.study.rulebook
     fac = _to_wgs84(result.facilities)
     comm_area = result.communities.set_index("community_id")["complex_floor_area_m2"]
+    comm_name = result.communities.set_index("community_id")["name"]
     for key, ftype in book.types.items():
         sub = fac.loc[fac["type"] == key]
         if sub.empty:
             continue
-        group = folium.FeatureGroup(name=t("layer_facilities", lang, type=ftype.name(lang)), show=True)
+        minimum = ftype.min_floor_area_m2.value if ftype.min_floor_area_m2 else None
+        markers = []
         for row in sub.itertuples(index=False):
             fid = str(row.facility_id)
             area = float(row.floor_area_m2) if pd.notna(row.floor_area_m2) else float("nan")
-            minimum = ftype.min_floor_area_m2.value if ftype.min_floor_area_m2 else None
             size = marker_size(area, minimum)
             classes = ["planner-fac"]
             if pd.notna(row.meets_min_area) and not bool(row.meets_min_area):
                 classes.append("short")
             if fid in options.changed:
                 classes.append("changed")
-            icon = folium.DivIcon(
-                html=f'<div class="{" ".join(classes)}" style="width:{size}px;height:{size}px;'
-                f'background:{colours[key]};font-size:{max(9, size // 2)}px">{glyph(key, ftype, lang)}</div>',
-                icon_size=(size, size),
-                icon_anchor=(size // 2, size // 2),
+            markers.append(
+                {
+                    "lat": round(row.geometry.y, 6),
+                    "lng": round(row.geometry.x, 6),
+                    "size": size,
+                    "html": f'<div class="{" ".join(classes)}" style="width:{size}px;height:{size}px;'
+                    f'background:{colours[key]};font-size:{max(9, size // 2)}px">{glyph(key, ftype, lang)}</div>',
+                    "tip": f"{row.name} ({fid})",
+                    "popup": _facility_popup(row, ftype, lang, options, served, comm_area, comm_name),
+                }
             )
-            popup = _facility_popup(row, ftype, lang, options, served, comm_area)
-            marker = folium.Marker(
-                [row.geometry.y, row.geometry.x], icon=icon, tooltip=html.escape(f"{row.name} ({fid})")
-            )
-            marker.add_child(HtmlPopup(popup))
-            marker.add_to(group)
-        group.add_to(m)
+        # the chosen type is shown; the others are one click away in the layer control
+        group = _group(
+            m, t("layer_facilities", lang, type=ftype.name(lang)), show=key == focus or options.show_all_facilities
+        )
+        group.add_child(MarkerLayer(markers))
     if removed is not None and len(removed):
-        group = folium.FeatureGroup(name=t("layer_changes", lang), show=True)
-        for row in _to_wgs84(removed).itertuples(index=False):
-            folium.Marker(
-                [row.geometry.y, row.geometry.x],
-                icon=folium.DivIcon(
-                    html='<div class="planner-fac removed" style="width:18px;height:18px;font-size:12px">×</div>',
-                    icon_size=(18, 18),
-                    icon_anchor=(9, 9),
-                ),
-                tooltip=html.escape(f"{row.name} ({row.facility_id}): {t('scenario_removed', lang)}"),
-            ).add_to(group)
-        group.add_to(m)
+        gone = _to_wgs84(removed)
+        markers = [
+            {
+                "lat": round(r.geometry.y, 6),
+                "lng": round(r.geometry.x, 6),
+                "size": 18,
+                "html": '<div class="planner-fac removed" style="width:18px;height:18px;font-size:12px">×</div>',
+                "tip": f"{r.name} ({r.facility_id}): {t('scenario_removed', lang)}",
+                "popup": None,
+            }
+            for r in gone.itertuples(index=False)
+        ]
+        _group(m, t("layer_changes", lang)).add_child(MarkerLayer(markers))
 
 
-def _facility_popup(row, ftype, lang: str, options: MapOptions, served, comm_area: pd.Series) -> str:
+def _facility_popup(row, ftype, lang: str, options: MapOptions, served, comm_area: pd.Series, comm_name) -> str:
     fid = str(row.facility_id)
     area = row.floor_area_m2
     minimum = ftype.min_floor_area_m2.value if ftype.min_floor_area_m2 else None
@@ -352,12 +350,13 @@ def _facility_popup(row, ftype, lang: str, options: MapOptions, served, comm_are
         mark = '<span style="color:#1a7f37">✔</span>' if ok else '<span style="color:#c1121f">✘</span>'
         check = f"{mark} {t('meets_min' if ok else 'below_min', lang)} ({t('minimum', lang)} {minimum:,.0f} m²)"
     comm = row.community_id if pd.notna(row.community_id) else None
+    comm_txt = f"{comm_name.get(comm, comm)} ({comm})" if comm else t("outside", lang)
     lines = [
         f"<b>{html.escape(str(row.name))}</b> <span style='color:#666'>{html.escape(fid)}</span>",
         f"{t('type', lang)}: {html.escape(ftype.name(lang))}",
         f"{t('floor_area', lang)}: {area_txt}",
         check,
-        f"{t('community', lang)}: {html.escape(str(comm)) if comm else t('outside', lang)}",
+        f"{t('community', lang)}: {html.escape(str(comm_txt))}",
     ]
     if served is not None and fid in served.index:
         lines.append(f"{t('served', lang, radius=ftype.radius_m.value)}: {int(served[fid]):,}")
@@ -376,13 +375,14 @@ def _selection_layer(m: folium.Map, comm: gpd.GeoDataFrame, options: MapOptions)
     sel = comm.loc[comm["community_id"] == options.selected_community]
     if sel.empty:
         return
-    group = folium.FeatureGroup(name=t("layer_selection", options.lang), show=True)
-    folium.GeoJson(
-        _frame(sel, {"id": sel["community_id"].to_numpy()}),
-        style_function=lambda f: {"fillOpacity": 0, "color": "#0b3d91", "weight": 4},
-        interactive=False,
-    ).add_to(group)
-    group.add_to(m)
+    group = _group(m, t("layer_selection", options.lang))
+    group.add_child(
+        GeoJsonLayer(
+            feature_collection(sel.geometry.values, {}),
+            style={"fillOpacity": 0, "color": "#0b3d91", "weight": 4},
+            interactive=False,
+        )
+    )
 
 
 def click_overlay(result: Analysis, options: MapOptions) -> folium.FeatureGroup:
@@ -458,76 +458,3 @@ def _legend_html(result: Analysis, focus: str, colours, options: MapOptions, wit
 
 def _swatch(colour: str, label: str) -> str:
     return f"<div class='row'><span class='sw' style='background:{colour}'></span>{html.escape(label)}</div>"
-
-
-class Legend(MacroElement):
-    """A legend box drawn as a Leaflet control (bottom left)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        (function() {
-          var legend = L.control({position: 'bottomleft'});
-          legend.onAdd = function() {
-            var div = L.DomUtil.create('div', 'planner-legend');
-            div.innerHTML = '<details open><summary><b>' + {{ this.title_json }} + '</b></summary>'
-              + {{ this.content_json }} + '</details>';
-            L.DomEvent.disableClickPropagation(div);
-            L.DomEvent.disableScrollPropagation(div);
-            return div;
-          };
-          legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}"""
-    )
-
-    def __init__(self, content: str, title: str = "Legend") -> None:
-        super().__init__()
-        self._name = "PlannerLegend"
-        self.content = content
-        self.content_json = json.dumps(content, ensure_ascii=False)
-        self.title_json = json.dumps(title, ensure_ascii=False)
-
-
-class HtmlPopup(MacroElement):
-    """A popup bound with Leaflet alone (folium's Popup needs jQuery, which planner does not load)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup({{ this.html_json }}, {maxWidth: {{ this.max_width }}});
-        {% endmacro %}"""
-    )
-
-    def __init__(self, content: str, *, max_width: int = 330) -> None:
-        super().__init__()
-        self._name = "HtmlPopup"
-        self.html_json = json.dumps(content, ensure_ascii=False)
-        self.max_width = int(max_width)
-
-
-class TileErrorNotice(MacroElement):
-    """Shows a notice on the map when basemap tiles fail to load (offline, blocked)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        (function() {
-          var map = {{ this._parent.get_name() }};
-          var box = L.control({position: 'topleft'});
-          box.onAdd = function() {
-            var div = L.DomUtil.create('div', 'planner-notice');
-            div.innerHTML = {{ this.message_json }};
-            return div;
-          };
-          box.addTo(map);
-          map.eachLayer(function(layer) {
-            if (layer instanceof L.TileLayer) {
-              layer.on('tileerror', function() { box.getContainer().style.display = 'block'; });
-            }
-          });
-        })();
-        {% endmacro %}"""
-    )
-
-    def __init__(self, message: str) -> None:
-        super().__init__()
-        self._name = "TileErrorNotice"
-        self.message_json = json.dumps(message, ensure_ascii=False)

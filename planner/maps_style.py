@@ -110,8 +110,8 @@ def glyph(key: str, ftype: FacilityType, lang: str) -> str:
 
 
 def marker_size(floor_area_m2: float, minimum_m2: float | None) -> int:
-    """Icon diameter in pixels: area grows with floor area (18-40 px; 24 px at the minimum)."""
+    """Icon diameter in pixels: icon area grows with floor area (16-34 px; 22 px at the minimum)."""
     if floor_area_m2 is None or not math.isfinite(floor_area_m2) or floor_area_m2 <= 0:
-        return 18
+        return 16
     reference = minimum_m2 if minimum_m2 else 1000.0
-    return int(max(18, min(40, round(24 * math.sqrt(floor_area_m2 / reference)))))
+    return int(max(16, min(34, round(22 * math.sqrt(floor_area_m2 / reference)))))

@@ -1,0 +1,194 @@
+"""The app as a person sees it: ``streamlit run app.py`` in headless Chromium, with no internet.
+
+Starts the app on a free local port, opens it in Debian's Chromium driven by playwright,
+waits for the Leaflet map inside the streamlit-folium iframe and its layers, checks that
+every request stayed on this machine (Leaflet served from the app's static folder), clicks
+the map to place a facility, adds it, and saves screenshots under ``tests/artifacts/``
+(git-ignored). Needs ``apt-get install chromium fonts-noto-cjk``, ``pip install playwright``
+and ``python -m planner.assets install``; run with ``pytest tests/test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from planner import assets
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = os.environ.get("PLANNER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+pytestmark = pytest.mark.slow
+playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set PLANNER_CHROMIUM)")
+    assert assets.is_installed(), "Leaflet is not in static/: run `python -m planner.assets install` first"
+    env = {**os.environ, "PLANNER_LANG": "en"}
+    sample = ROOT / "data" / "sample" / "district.gpkg"
+    if not sample.exists():
+        sys.path.insert(0, str(Path(__file__).parent))
+        from district_fixture import write_district
+
+        env["PLANNER_STUDY"] = str(write_district(tmp_path_factory.mktemp("district")))
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail(f"streamlit did not start within 60 s; log:\n{log.read_text()[-3000:]}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _wait_in_map(page, selector: str, timeout_s: float = 30.0, *, text: str | None = None):
+    """The first map frame holding ``selector`` (Streamlit may briefly keep the old iframe too)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for f in page.frames:
+            try:
+                hits = f.locator(selector) if "st_folium" in f.url else None
+                if hits is not None and hits.count() > 0 and (text is None or text in hits.first.inner_text()):
+                    return f
+            except playwright_api.Error:  # a frame replaced while we looked
+                continue
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{selector} did not appear in the map within {timeout_s:.0f} s")
+
+
+def test_map_loads_offline_and_a_click_adds_a_facility(app_url, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1600, "height": 2400})
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    start = time.monotonic()
+    page.goto(app_url)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-interactive").first.wait_for(timeout=90_000)
+    first_load = time.monotonic() - start
+    # the layers: community polygons and streets (canvas paths), facility icons, legend, layer control
+    frame.locator(".planner-fac").first.wait_for(timeout=30_000)
+    assert frame.locator(".planner-legend").count() == 1
+    assert frame.locator(".leaflet-control-layers").count() == 1
+    legend = frame.locator(".planner-legend").inner_text()
+    assert "Communities: rules failed" in legend and "Facilities" in legend
+    assert page.get_by_text("Community service coverage planner").count() >= 1
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ARTIFACTS / "01-loaded.png"), full_page=True)
+
+    # click the middle of the map: the position fills the what-if form
+    box = frame.locator(".leaflet-container").bounding_box()
+    assert box is not None
+    frame.locator(".leaflet-container").click(position={"x": box["width"] * 0.55, "y": box["height"] * 0.5})
+    lon = page.get_by_label("Longitude (WGS84)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('input')].some(i => i.getAttribute('aria-label')"
+        " === 'Longitude (WGS84)' && i.value !== '')",
+        timeout=30_000,
+    )
+    assert float(lon.input_value()) != 0
+    frame.locator(".planner-pin").wait_for(timeout=30_000)
+
+    add = page.get_by_role("button", name="Add facility")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => b.innerText.trim() === 'Add facility'"
+        " && !b.disabled)",
+        timeout=30_000,
+    )
+    start = time.monotonic()
+    add.click()
+    page.get_by_text("Change against the existing situation").wait_for(timeout=30_000)
+    _wait_in_map(page, ".planner-fac.changed")
+    whatif = time.monotonic() - start
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "02-added.png"), full_page=True)
+    assert page.locator("li", has_text="add").count() >= 1
+
+    # Chinese labels render in the browser
+    page.get_by_text("简体中文").first.click()
+    page.get_by_text("社区服务设施覆盖规划").wait_for(timeout=30_000)
+    _wait_in_map(page, ".planner-legend summary", text="图例")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "03-chinese.png"), full_page=True)
+
+    hosts = {urlparse(u).hostname for u in requests if u.startswith("http")}
+    assert hosts <= {"127.0.0.1", "localhost"}, f"requests left this machine: {hosts}"
+    assert not errors, errors
+    print(f"\nfirst load of the map: {first_load:.1f} s; what-if add until redrawn: {whatif:.1f} s")
+    (ARTIFACTS / "timings.txt").write_text(f"first_load_s={first_load:.2f}\nwhatif_redraw_s={whatif:.2f}\n")
+
+
+def test_chromium_binary_is_debians():
+    """The browser test drives the system Chromium (playwright cannot download one here)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    assert shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()
