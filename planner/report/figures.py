@@ -1,0 +1,450 @@
+"""The report's maps, drawn with matplotlib in the study's metric CRS.
+
+Every map has a legend, a scale bar, a north arrow (pointing to true north, which differs
+from grid north by the meridian convergence of the projection) and the data attribution.
+Maps are returned as SVG: text and lines stay sharp, and the analysis cells are rasterised
+inside the SVG so that large districts stay small and fast to lay out.
+
+No pyplot: figures are plain :class:`matplotlib.figure.Figure` objects and fonts are passed to
+each text, so drawing never touches process-wide matplotlib settings.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+from matplotlib import patheffects
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Polygon, Rectangle
+
+from planner import naming
+from planner.analysis import Analysis
+from planner.report.fonts import cjk_font
+from planner.report.model import MapSpec, Report
+from planner.report.text import fmt_number, tr
+
+WIDTH_IN = 7.0  # the widest map: A4 portrait minus margins (inches)
+MIN_FIG_IN = 5.6  # figures are at least this wide, for the legend
+LEGEND_IN = 0.45  # legend strip under a map
+COVERAGE_LEGEND_IN = 0.85  # coverage maps add a colour-bar row
+#: the tallest figure of each kind (inches), so that maps print at their natural size:
+#: the compliance map and the panels of the standards share a page, coverage maps go two a page
+MAX_HEIGHT_IN = {"compliance": 4.2, "rules": 4.9, "coverage": 4.45}
+DPI = 200  # raster parts (cells) inside the SVG
+
+GREEN, AMBER, ORANGE, RED, GREY = "#1a9850", "#fee08b", "#fc8d59", "#d73027", "#bdbdbd"
+COVERED = "#d9efd3"
+BOUNDARY = "#404040"
+FACILITY = "#08306b"
+PROPOSED = "#ff7f00"
+STREET = "#c9c9c9"
+HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+
+
+def render_map(spec: MapSpec, result: Analysis, report: Report, *, siting: pd.DataFrame | None = None) -> bytes:
+    """The map ``spec`` of ``result`` as SVG bytes, labelled in the report's language."""
+    if spec.kind == "compliance":
+        fig = _compliance(spec, result, report)
+    elif spec.kind == "rules":
+        fig = _rules(result, report)
+    else:
+        fig = _coverage(spec, result, report, siting)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", dpi=DPI, metadata={"Date": None})
+    return buf.getvalue()
+
+
+# -- layout ---------------------------------------------------------------------------------
+
+
+def _fonts() -> dict[str, FontProperties]:
+    family = cjk_font().family
+    fonts = {size: FontProperties(family=[family], size=pt) for size, pt in (("s", 6.0), ("m", 7.5), ("l", 9.0))}
+    fonts["label"] = FontProperties(family=[family], size=7.5, weight="bold")
+    fonts["name"] = FontProperties(family=[family], size=6.6, weight="bold")
+    return fonts
+
+
+def _bounds(result: Analysis) -> tuple[float, float, float, float]:
+    """The map extent: the communities, with room below for the scale bar and above for the arrow."""
+    x0, y0, x1, y1 = result.communities.total_bounds
+    w, h = x1 - x0, y1 - y0
+    side = 0.03 * max(w, h)
+    return x0 - side, y0 - 0.13 * max(h, 0.5 * w), x1 + side, y1 + 0.11 * max(h, 0.5 * w)
+
+
+def _figure(result: Analysis, kind: str, legend: float = LEGEND_IN) -> tuple[Figure, object]:
+    """A figure with one map axes as large as fits ``MAX_HEIGHT_IN[kind]``, over a legend strip."""
+    x0, y0, x1, y1 = _bounds(result)
+    aspect = (y1 - y0) / (x1 - x0)
+    map_w = min(WIDTH_IN, (MAX_HEIGHT_IN[kind] - legend) / aspect)
+    map_h = map_w * aspect
+    fig_w, fig_h = max(map_w, MIN_FIG_IN), map_h + legend
+    fig = Figure(figsize=(fig_w, fig_h))
+    ax = fig.add_axes(((fig_w - map_w) / 2 / fig_w, legend / fig_h, map_w / fig_w, map_h / fig_h))
+    _frame(ax, result)
+    return fig, ax
+
+
+def _frame(ax, result: Analysis) -> None:
+    x0, y0, x1, y1 = _bounds(result)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box", anchor="C")
+    ax.set_axis_off()
+
+
+def _streets(ax, result: Analysis) -> None:
+    streets = result.study.streets
+    if streets is not None and len(streets):
+        streets.plot(ax=ax, color=STREET, linewidth=0.35, zorder=1, rasterized=True)
+
+
+def _outline(ax, result: Analysis, width: float = 0.7) -> None:
+    result.communities.boundary.plot(ax=ax, color=BOUNDARY, linewidth=width, zorder=4)
+
+
+def label_points(polygons: gpd.GeoSeries, avoid: np.ndarray | None = None) -> list[tuple[float, float]]:
+    """A label position inside each polygon, away from the points in ``avoid`` (x, y rows).
+
+    Candidates on a 7 × 7 grid inside each polygon (shrunk a little) are scored by their distance
+    to the nearest point to avoid (capped at a quarter of the polygon's size) minus a third of
+    their distance to the polygon's representative point; the best one wins.
+    """
+    import shapely
+
+    out = []
+    for geom in polygons:
+        rep = geom.representative_point()
+        if avoid is None or len(avoid) == 0:
+            out.append((rep.x, rep.y))
+            continue
+        x0, y0, x1, y1 = geom.bounds
+        size = math.sqrt(max(geom.area, 1.0))
+        inner = geom.buffer(-0.12 * size)
+        gx, gy = np.meshgrid(np.linspace(x0, x1, 7), np.linspace(y0, y1, 7))
+        cand = np.column_stack([gx.ravel(), gy.ravel()])
+        inside = shapely.contains_xy(inner, cand[:, 0], cand[:, 1]) if not inner.is_empty else np.zeros(len(cand), bool)
+        cand = np.vstack([cand[inside], [[rep.x, rep.y]]])
+        d_avoid = np.min(np.hypot(cand[:, :1] - avoid[:, 0], cand[:, 1:] - avoid[:, 1]), axis=1)
+        score = np.minimum(d_avoid, 0.25 * size) - np.hypot(cand[:, 0] - rep.x, cand[:, 1] - rep.y) / 3
+        best = int(np.argmax(score))
+        out.append((float(cand[best, 0]), float(cand[best, 1])))
+    return out
+
+
+def _labels(
+    ax,
+    result: Analysis,
+    spec: MapSpec,
+    fonts: dict[str, FontProperties],
+    with_name: bool,
+    avoid: np.ndarray | None = None,
+) -> None:
+    points = label_points(result.communities.geometry, avoid)
+    for cid, name, (px, py) in zip(result.communities["community_id"], result.communities["name"], points, strict=True):
+        num = spec.labels.get(cid)
+        text = num.text if num is not None else ""
+        if with_name:
+            text = f"{name}\n{text}" if text else str(name)
+        ax.text(
+            px,
+            py,
+            text,
+            ha="center",
+            va="center",
+            fontproperties=fonts["label"],
+            color="#1a1a1a",
+            path_effects=HALO,
+            zorder=11,
+            linespacing=1.15,
+        )
+
+
+def scale_length(width_m: float) -> float:
+    """A round scale-bar length of about a fifth of the map width, in metres."""
+    steps = [v * 10**e for e in range(1, 6) for v in (1, 2, 2.5, 5)]
+    fits = [v for v in steps if v <= width_m / 5]
+    return fits[-1] if fits else steps[0]
+
+
+def _scale_bar(ax, fonts: dict[str, FontProperties], lang: str, small: bool = False) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    w, hgt = x1 - x0, y1 - y0
+    length = scale_length(w * (1.6 if small else 1.0))
+    bx, by = x0 + 0.035 * w, y0 + 0.035 * hgt
+    h = 0.012 * hgt * (1.8 if small else 1.0)
+    font = fonts["s"]
+    ax.add_patch(
+        Rectangle(
+            (bx - 0.02 * w, by - 0.02 * hgt),
+            length + (0.07 if small else 0.06) * w,
+            h + (0.11 if small else 0.07) * hgt,
+            facecolor="white",
+            edgecolor="#999999",
+            linewidth=0.4,
+            alpha=0.92,
+            zorder=7,
+        )
+    )
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (bx + i * length / 4, by),
+                length / 4,
+                h,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                linewidth=0.5,
+                zorder=8,
+            )
+        )
+    km = length >= 1000
+    unit = ("km" if km else "m") if lang == "en" else ("公里" if km else "米")
+    for frac in (0, 1) if small else (0, 0.5, 1):
+        v = length * frac / (1000 if km else 1)
+        label = f"{v:g}" + (f" {unit}" if frac == 1 else "")
+        ax.text(bx + frac * length, by + h * 1.4, label, ha="center", va="bottom", fontproperties=font, zorder=8)
+
+
+def true_north_angle(result: Analysis) -> float:
+    """Angle of true north from grid north at the district's centre, degrees counter-clockwise."""
+    x0, y0, x1, y1 = result.communities.total_bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    to_ll = pyproj.Transformer.from_crs(result.study.crs, 4326, always_xy=True)
+    to_xy = pyproj.Transformer.from_crs(4326, result.study.crs, always_xy=True)
+    lon, lat = to_ll.transform(cx, cy)
+    nx, ny = to_xy.transform(lon, lat + 0.01)
+    return math.degrees(math.atan2(-(nx - cx), ny - cy))
+
+
+def _north_arrow(ax, fonts: dict[str, FontProperties], lang: str, angle: float, small: bool = False) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    size = 0.06 * (y1 - y0) * (1.4 if small else 1.0)
+    cx, cy = x1 - 0.05 * (x1 - x0), y1 - 0.06 * (y1 - y0) - size / 2
+    a = math.radians(angle)
+
+    def rot(dx: float, dy: float) -> tuple[float, float]:
+        return cx + dx * math.cos(a) - dy * math.sin(a), cy + dx * math.sin(a) + dy * math.cos(a)
+
+    tip, left, right, base = rot(0, size / 2), rot(-size / 3, -size / 2), rot(size / 3, -size / 2), rot(0, -size / 4)
+    ax.add_patch(Polygon([tip, left, base], closed=True, facecolor="black", edgecolor="black", lw=0.6, zorder=8))
+    ax.add_patch(Polygon([tip, base, right], closed=True, facecolor="white", edgecolor="black", lw=0.6, zorder=8))
+    lx, ly = rot(0, size / 2 + size * 0.12)
+    ax.text(lx, ly, tr("north", lang), ha="center", va="bottom", fontproperties=fonts["m"], zorder=8, path_effects=HALO)
+
+
+def _legend_strip(fig: Figure, handles: list, labels: list[str], fonts: dict, attribution: str, ncol: int) -> None:
+    box = fig.axes[0].get_position()
+    fig.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(box.x0, box.y0),
+        ncol=ncol,
+        frameon=False,
+        prop=fonts["m"],
+        handlelength=1.4,
+        handletextpad=0.5,
+        columnspacing=1.1,
+        borderaxespad=0.2,
+    )
+    fig.text(
+        box.x1,
+        0.03 / fig.get_figheight(),
+        attribution,
+        ha="right",
+        va="bottom",
+        fontproperties=fonts["s"],
+        color="#555555",
+    )
+
+
+def _decorate(ax, result: Analysis, fonts: dict, lang: str, small: bool = False) -> None:
+    _scale_bar(ax, fonts, lang, small)
+    _north_arrow(ax, fonts, lang, true_north_angle(result), small)
+
+
+# -- maps -----------------------------------------------------------------------------------
+
+
+def failure_classes(n_failed: np.ndarray) -> list[tuple[int, int, str]]:
+    """Classes of 'standards not met' for the compliance map: (low, high, colour).
+
+    Zero is its own (green) class; the failing counts present get one class each when there
+    are at most five of them, else five ranges of about equal width, coloured light to dark.
+    """
+    from matplotlib import colormaps
+
+    failing = sorted({int(v) for v in n_failed if v > 0})
+    classes: list[tuple[int, int]] = []
+    if len(failing) <= 5:
+        classes = [(v, v) for v in failing]
+    elif failing:
+        edges = np.unique(np.ceil(np.linspace(failing[0], failing[-1] + 1, 6)).astype(int))
+        classes = [(int(a), int(b) - 1) for a, b in itertools.pairwise(edges) if b - 1 >= a]
+    ramp = colormaps["YlOrRd"]
+    shades = np.linspace(0.25, 0.9, len(classes)) if len(classes) > 1 else [0.6]
+    return [(0, 0, GREEN)] + [(lo, hi, _hex(ramp(x))) for (lo, hi), x in zip(classes, shades, strict=True)]
+
+
+def _hex(rgba: tuple) -> str:
+    from matplotlib.colors import to_hex
+
+    return to_hex(rgba)
+
+
+def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
+    fonts, lang = _fonts(), report.lang
+    fig, ax = _figure(result, "compliance")
+    comm = result.communities
+    classes = failure_classes(comm["n_failed"].to_numpy())
+    colours = np.full(len(comm), GREY, dtype=object)
+    failed = comm["n_failed"].to_numpy()
+    for lo, hi, colour in classes:
+        colours[(failed >= lo) & (failed <= hi)] = colour
+    colours[comm["n_assessed"].to_numpy() == 0] = GREY
+    _streets(ax, result)
+    comm.plot(ax=ax, color=list(colours), alpha=0.85, zorder=2)
+    _outline(ax, result)
+    _labels(ax, result, spec, {**fonts, "label": fonts["name"]}, with_name=True)
+    _decorate(ax, result, fonts, lang)
+    handles, labels = [], []
+    for lo, hi, colour in classes:
+        handles.append(Patch(facecolor=colour, edgecolor=BOUNDARY, linewidth=0.5))
+        if lo == 0:
+            labels.append(tr("lg_all_met", lang))
+        elif lo == hi:
+            labels.append(tr("lg_failed_one", lang, lo=lo))
+        else:
+            labels.append(tr("lg_failed", lang, lo=lo, hi=hi))
+    if (comm["n_assessed"] == 0).any():
+        handles.append(Patch(facecolor=GREY, edgecolor=BOUNDARY, linewidth=0.5))
+        labels.append(tr("lg_not_assessed", lang))
+    _legend_strip(fig, handles, labels, fonts, report.attribution, ncol=len(handles))
+    return fig
+
+
+def _rules(result: Analysis, report: Report) -> Figure:
+    """Small multiples: one panel per community standard (coverage standards have their own maps)."""
+    fonts, lang = _fonts(), report.lang
+    rules = [r for r in result.study.rulebook.rules.values() if r.kind != "coverage"]
+    ncol = 2 if len(rules) > 1 else 1
+    nrow = math.ceil(len(rules) / ncol)
+    x0, y0, x1, y1 = _bounds(result)
+    aspect = (y1 - y0) / (x1 - x0)
+    title, gap, legend = 0.36, 0.25, 0.42
+    panel_w = min((WIDTH_IN - gap) / ncol, ((MAX_HEIGHT_IN["rules"] - legend) / nrow - title) / aspect)
+    panel_h = panel_w * aspect
+    fig_w = max(ncol * panel_w + (ncol - 1) * gap, MIN_FIG_IN)
+    fig_h = nrow * (panel_h + title) + legend
+    fig = Figure(figsize=(fig_w, fig_h))
+    left0 = (fig_w - ncol * panel_w - (ncol - 1) * gap) / 2
+    comm = result.communities
+    for i, rule in enumerate(rules):
+        row, col = divmod(i, ncol)
+        bottom = legend + (nrow - 1 - row) * (panel_h + title)
+        ax = fig.add_axes(((left0 + col * (panel_w + gap)) / fig_w, bottom / fig_h, panel_w / fig_w, panel_h / fig_h))
+        _frame(ax, result)
+        passed = comm[naming.rule_pass(rule.id)]
+        colours = np.where(passed.isna(), GREY, np.where(passed.fillna(False).astype(bool), GREEN, RED))
+        _streets(ax, result)
+        comm.plot(ax=ax, color=list(colours), alpha=0.85, zorder=2)
+        _outline(ax, result, width=0.5)
+        _decorate(ax, result, fonts, lang, small=True)
+        ax.set_title(rule.name(lang), fontproperties=fonts["l"], pad=3)
+    handles = [Patch(facecolor=c, edgecolor=BOUNDARY, linewidth=0.5) for c in (GREEN, RED, GREY)]
+    labels = [tr("lg_pass", lang), tr("lg_fail", lang), tr("lg_not_assessed", lang)]
+    fig.legend(
+        handles, labels, loc="lower left", bbox_to_anchor=(left0 / fig_w, 0.02), ncol=3, frameon=False, prop=fonts["m"]
+    )
+    right = 1 - left0 / fig_w
+    fig.text(right, 0.01, report.attribution, ha="right", va="bottom", fontproperties=fonts["s"], color="#555555")
+    return fig
+
+
+def _coverage(spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFrame | None) -> Figure:
+    fonts, lang = _fonts(), report.lang
+    key = spec.type_key or ""
+    book = result.study.rulebook
+    radius = fmt_number(book.types[key].radius_m.value, "num")
+    fig, ax = _figure(result, "coverage", legend=COVERAGE_LEGEND_IN)
+    cells = result.cells
+    covered = cells[naming.covered(key)].to_numpy(dtype=bool)
+    vmax = max(float(cells["population"].max()), 1.0)
+    norm = Normalize(vmin=0, vmax=vmax)
+    cmap = _reds()
+    _streets(ax, result)
+    if covered.any():
+        cells.loc[covered].plot(ax=ax, color=COVERED, linewidth=0, zorder=2, rasterized=True)
+    if (~covered).any():
+        unc = cells.loc[~covered]
+        unc.plot(ax=ax, color=cmap(norm(unc["population"].to_numpy())), linewidth=0, zorder=2, rasterized=True)
+    _outline(ax, result)
+    fac = result.facilities.loc[result.facilities["type"] == key]
+    ax.scatter(fac.geometry.x, fac.geometry.y, s=22, c=FACILITY, edgecolors="white", linewidths=0.7, zorder=9)
+    handles: list = [
+        Patch(facecolor=COVERED, edgecolor="none"),
+        Line2D([], [], marker="o", ls="", markersize=5, markerfacecolor=FACILITY, markeredgecolor="white"),
+        Line2D([], [], color=BOUNDARY, lw=0.8),
+    ]
+    labels = [
+        tr("lg_covered", lang, radius=radius),
+        tr("lg_facility", lang, type=book.types[key].name(lang)),
+        tr("lg_community", lang),
+    ]
+    sites = _sites(siting, key, result)
+    if len(sites):
+        ax.scatter(
+            sites.geometry.x, sites.geometry.y, s=70, marker="*", c=PROPOSED, edgecolors="black", lw=0.5, zorder=10
+        )
+        handles.append(Line2D([], [], marker="*", ls="", markersize=8, markerfacecolor=PROPOSED, markeredgecolor="k"))
+        labels.append(tr("lg_proposed", lang))
+    avoid = np.column_stack([fac.geometry.x, fac.geometry.y]) if len(fac) else None
+    _labels(ax, result, spec, fonts, with_name=False, avoid=avoid)
+    _decorate(ax, result, fonts, lang)
+    _legend_strip(fig, handles, labels, fonts, report.attribution, ncol=len(handles))
+    _colorbar(fig, cmap, norm, tr("lg_uncovered", lang, radius=radius), fonts)
+    return fig
+
+
+def _reds():
+    from matplotlib import colormaps
+    from matplotlib.colors import LinearSegmentedColormap
+
+    reds = colormaps["Reds"]
+    return LinearSegmentedColormap.from_list("uncovered", [reds(0.18), reds(0.55), reds(0.95)])
+
+
+def _colorbar(fig: Figure, cmap, norm: Normalize, label: str, fonts: dict) -> None:
+    from matplotlib.cm import ScalarMappable
+
+    h, w = fig.get_figheight(), fig.get_figwidth()
+    x0 = fig.axes[0].get_position().x0
+    cax = fig.add_axes((x0 + 0.012, 0.3 / h, 1.9 / w, 0.08 / h))
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal")
+    bar.outline.set_linewidth(0.4)
+    bar.ax.tick_params(labelsize=6, length=2, width=0.4, pad=1)
+    for t in bar.ax.get_xticklabels():
+        t.set_fontproperties(fonts["s"])
+    fig.text(x0 + 2.0 / w, 0.34 / h, label, ha="left", va="center", fontproperties=fonts["m"])
+
+
+def _sites(siting: pd.DataFrame | None, key: str, result: Analysis) -> gpd.GeoDataFrame:
+    if siting is None or not isinstance(siting, gpd.GeoDataFrame) or siting.geometry is None:
+        return gpd.GeoDataFrame(geometry=[], crs=result.study.crs)
+    sites = siting.loc[siting["type"].astype(str) == key]
+    if sites.crs is not None and sites.crs != result.study.crs:
+        sites = sites.to_crs(result.study.crs)
+    return sites.loc[sites.geometry.notna() & ~sites.geometry.is_empty]
