@@ -26,6 +26,13 @@ def _analyze_args(sub: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
+    _study_args(p)
+    p.add_argument("--out", metavar="DIR", default="results", help="output folder (created if needed)")
+    p.set_defaults(func=_run_analyze)
+
+
+def _study_args(p: argparse.ArgumentParser) -> None:
+    """The options that say which study to read and how to analyse it (shared by analyze and report)."""
     p.add_argument(
         "study",
         nargs="?",
@@ -40,7 +47,6 @@ def _analyze_args(sub: argparse._SubParsersAction) -> None:
         "--buildings", metavar="FILE", help="building footprints with storeys, to spread population by floor area"
     )
     p.add_argument("--mode", choices=["walk", "euclidean"], default="walk", help="distance mode")
-    p.add_argument("--out", metavar="DIR", default="results", help="output folder (created if needed)")
     p.add_argument("--rules", metavar="TOML", help="a city rule file merged over the national defaults")
     p.add_argument(
         "--input-crs",
@@ -59,41 +65,90 @@ def _analyze_args(sub: argparse._SubParsersAction) -> None:
         help="points farther than this from any street get no walking distance and are reported",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    p.set_defaults(func=_run_analyze)
+
+
+def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = None):
+    """Read the study named by the shared options and analyse it."""
+    import planner
+    from planner.study import load_study
+
+    bar("reading the study", 0.0)
+    study = load_study(
+        args.study,
+        communities=args.communities,
+        facilities=args.facilities,
+        cells=args.cells,
+        streets=args.streets,
+        buildings=args.buildings,
+        input_crs=args.input_crs,
+        crs=args.crs,
+        rules=args.rules,
+        name=name,
+    )
+    return planner.analyze(
+        study,
+        mode=args.mode,
+        cell_size_m=args.cell_size,
+        cell_shape=args.cell_shape,
+        max_snap_m=args.max_snap,
+        progress=bar,
+    )
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
     import planner
-    from planner.study import load_study
 
     started = time.perf_counter()
     bar = _progress_bar(args.quiet)
     try:
-        bar("reading the study", 0.0)
-        study = load_study(
-            args.study,
-            communities=args.communities,
-            facilities=args.facilities,
-            cells=args.cells,
-            streets=args.streets,
-            buildings=args.buildings,
-            input_crs=args.input_crs,
-            crs=args.crs,
-            rules=args.rules,
-        )
-        result = planner.analyze(
-            study,
-            mode=args.mode,
-            cell_size_m=args.cell_size,
-            cell_shape=args.cell_shape,
-            max_snap_m=args.max_snap,
-            progress=bar,
-        )
+        result = _study_and_analysis(args, bar)
         written = planner.write_results(result, args.out)
     finally:
         bar.close()  # type: ignore[attr-defined]
     if not args.quiet:
         _print_summary(result.summary, written, time.perf_counter() - started, result.study.rulebook)
+    return 0
+
+
+def _report_args(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="a report for officials: PDF, HTML or XLSX, in Chinese or English",
+        description=(
+            "Analyse a district as 'planner analyze' does and write a report for officials: a summary with the "
+            "headline figures and the most urgent gaps, maps, tables per community and facility, recommendations, "
+            "and the method with every standard's source. Without STUDY, the bundled synthetic sample district."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    _study_args(p)
+    p.add_argument("--format", choices=["pdf", "html", "xlsx"], default="pdf", help="report format")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language (简体中文 or English)")
+    p.add_argument("--out", metavar="FILE", help="report file (default: report_<lang>.<format>)")
+    p.add_argument("--name", metavar="TEXT", help="district name shown in the report (default: the study file name)")
+    p.add_argument(
+        "--results", metavar="DIR", help="also write the analysis results (the figures the report shows) to DIR"
+    )
+    p.set_defaults(func=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    import planner
+    from planner.report import build_report
+
+    started = time.perf_counter()
+    out = Path(args.out) if args.out else Path(f"report_{args.lang}.{args.format}")
+    bar = _progress_bar(args.quiet)
+    try:
+        result = _study_and_analysis(args, bar, name=args.name)
+        if args.results:
+            planner.write_results(result, args.results)
+        bar(f"writing the {args.format.upper()} report", 0.95)
+        path = build_report(result, args.format, args.lang, out)
+    finally:
+        bar.close()  # type: ignore[attr-defined]
+    if not args.quiet:
+        print(f"Wrote {path} in {time.perf_counter() - started:.1f} s")
     return 0
 
 
@@ -166,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what each step does")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _analyze_args(sub)
+    _report_args(sub)
     return parser
 
 
