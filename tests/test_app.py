@@ -1,0 +1,235 @@
+"""The Streamlit app's flows, driven by ``streamlit.testing.v1.AppTest`` (widgets by key).
+
+Most tests open the small synthetic district of ``district_fixture`` (through the
+``PLANNER_STUDY`` setting) so that their numbers do not depend on the bundled sample; one
+test opens the bundled sample itself.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import pyproj
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from district_fixture import CRS, X0, Y0, write_district
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 90
+
+AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory) -> Path:
+    return write_district(tmp_path_factory.mktemp("district"))
+
+
+@pytest.fixture
+def app(district, monkeypatch):
+    monkeypatch.setenv("PLANNER_STUDY", str(district))
+    monkeypatch.setenv("PLANNER_LANG", "en")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at) -> dict[str, tuple[str, str]]:
+    """The KPI cards (the first metric of each label; the compare tab repeats some)."""
+    out: dict[str, tuple[str, str]] = {}
+    for m in at.metric:
+        out.setdefault(m.label, (m.value, m.delta))
+    return out
+
+
+def lonlat(x: float, y: float) -> tuple[float, float]:
+    return pyproj.Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(X0 + x, Y0 + y)
+
+
+def test_default_load_shows_kpis_map_and_tables(app):
+    m = metrics(app)
+    assert m["Residents"][0] == "144,480"
+    assert m["Communities meeting every rule"][0] == "0 of 12"
+    assert m["Service complex ≥ 1,000 m²"][0] == "1 of 12"
+    assert not app.error
+    # the map component was rendered, and the community table and rule table are there
+    assert any(d.value.shape[0] == 12 for d in app.dataframe)
+    assert any("communities meet" in c.value for c in app.caption)
+
+
+def test_switch_type_and_mode(app):
+    app.selectbox(key="focus").set_value("kindergarten").run()
+    assert "Within 300 m of a kindergarten" in metrics(app)
+    walk = metrics(app)["Within 300 m of a kindergarten"][0]
+    app.radio(key="mode").set_value("euclidean").run()
+    assert not app.exception
+    straight = metrics(app)["Within 300 m of a kindergarten"][0]
+    assert "Straight line" in " ".join(c.value for c in app.caption)
+    # straight-line distances are never longer than walking distances
+    assert int(straight.rstrip("%")) >= int(walk.rstrip("%"))
+    app.radio(key="view").set_value("coverage").run()
+    assert not app.exception
+
+
+def test_add_move_remove_a_facility_changes_the_kpis(app):
+    app.selectbox(key="focus").set_value("kindergarten").run()
+    before = metrics(app)["Within 300 m of a kindergarten"][0]
+    # the east half has no kindergarten: put one in the middle of community C02
+    lon, lat = lonlat(1500, 250)
+    app.number_input(key="pt_lon").set_value(lon)
+    app.number_input(key="pt_lat").set_value(lat)
+    app.selectbox(key="new_type").set_value("kindergarten").run()
+    app.button(key="add").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    value, delta = metrics(app)["Within 300 m of a kindergarten"]
+    assert value != before and delta.startswith("+")
+    change = " ".join(s.value for s in app.success)
+    assert "residents within 300 m of a kindergarten" in change
+    assert app.session_state["scenario"].edits[0].op == "add"
+
+    # move it to the far north-east corner: fewer residents gained
+    gained = int(delta.split()[0].replace(",", "").lstrip("+"))
+    lon, lat = lonlat(2390, 1490)
+    app.selectbox(key="edit_facility").set_value("new-1").run()
+    app.number_input(key="pt_lon").set_value(lon)
+    app.number_input(key="pt_lat").set_value(lat).run()
+    app.button(key="move").click().run()
+    assert not app.exception
+    _, delta = metrics(app)["Within 300 m of a kindergarten"]
+    assert int(delta.split()[0].replace(",", "").lstrip("+")) < gained
+
+    # remove an existing kindergarten: coverage falls below the starting figure
+    app.selectbox(key="edit_facility").set_value("F0035").run()
+    app.button(key="remove").click().run()
+    assert not app.exception
+    ops = [e.op for e in app.session_state["scenario"].edits]
+    assert ops == ["add", "move", "remove"]
+    assert "fewer" in " ".join(s.value for s in app.success) or "-" in metrics(app)["Within 300 m of a kindergarten"][1]
+
+    app.button(key="undo").click().run()
+    assert [e.op for e in app.session_state["scenario"].edits] == ["add", "move"]
+    app.button(key="reset").click().run()
+    assert metrics(app)["Within 300 m of a kindergarten"] == (before, "")
+
+
+def test_resize_changes_compliance(app):
+    # C01's complex is 600 m²; 1,000 m² meets the minimum and the per-household area (3,400 hh → 1,020 m²)
+    app.selectbox(key="edit_facility").set_value("F0005").run()
+    app.number_input(key="resize_F0005").set_value(1100.0)
+    app.button(key="resize").click().run()
+    assert not app.exception
+    value, delta = metrics(app)["Service complex ≥ 1,000 m²"]
+    assert (value, delta) == ("2 of 12", "+1")
+
+
+def test_language_switch_translates_labels(app):
+    app.segmented_control(key="lang").set_value("zh").run()
+    assert not app.exception
+    labels = set(metrics(app))
+    assert "常住人口" in labels and "全部达标的社区" in labels
+    assert any("社区服务设施覆盖规划" in m.value for m in app.markdown)
+    assert app.selectbox(key="focus").format_func("kindergarten") == "幼儿园"
+    app.segmented_control(key="lang").set_value("en").run()
+    assert "Residents" in metrics(app)
+
+
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members:
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+BAD_UPLOADS = [
+    (
+        "wrong format",
+        "up_communities",
+        ("notes.docx", b"PK\x03\x04 not a map", "application/octet-stream"),
+        "cannot be used",
+    ),
+    ("path traversal", "up_communities", ("c.zip", _zip([("../../etc/evil.shp", b"x")]), "application/zip"), "unsafe"),
+    ("zip bomb", "up_communities", ("c.zip", _zip([("c.shp", b"\0" * 30_000_000)]), "application/zip"), "zip bomb"),
+    ("missing columns", "up_communities", ("c.csv", b"name,pop\nA,1\n", "text/csv"), "longitude and latitude"),
+]
+
+
+@pytest.mark.parametrize(("what", "slot", "upload", "message"), BAD_UPLOADS, ids=[b[0] for b in BAD_UPLOADS])
+def test_bad_upload_shows_a_message_and_the_app_keeps_working(app, what, slot, upload, message):
+    app.radio(key="source").set_value("upload").run()
+    facilities = ("f.csv", "name,type,lon,lat\nA,幼儿园,104.0,30.6\n".encode(), "text/csv")
+    app.file_uploader(key="up_facilities").set_value(facilities)
+    app.file_uploader(key=slot).set_value(upload).run()
+    app.button(key="analyse").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = " ".join(e.value for e in app.error)
+    assert message in errors, errors
+    # the app still works: back to the sample
+    app.radio(key="source").set_value("sample").run()
+    assert not app.exception and metrics(app)["Residents"][0] == "144,480"
+
+
+def test_bad_upload_without_crs_and_too_large(app, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    app.radio(key="source").set_value("upload").run()
+    # a zipped Shapefile without its .prj: the coordinate system must be declared, never guessed
+    comm = gpd.GeoDataFrame({"name": ["A"], "population": [100]}, geometry=[shapely.box(0, 0, 1000, 1000)])
+    comm.to_file(tmp_path / "c.shp", engine="pyogrio")
+    members = [(f"c{ext}", (tmp_path / f"c{ext}").read_bytes()) for ext in (".shp", ".shx", ".dbf")]
+    app.file_uploader(key="up_communities").set_value(("c.zip", _zip(members), "application/zip"))
+    facilities = ("f.csv", b"name,type,lon,lat\nA,kindergarten,104.0,30.6\n", "text/csv")
+    app.file_uploader(key="up_facilities").set_value(facilities)
+    app.button(key="analyse").click().run()
+    assert not app.exception
+    errors = " ".join(e.value for e in app.error)
+    assert "coordinate" in errors.lower() or "crs" in errors.lower(), errors
+    big = b"SQLite format 3\x00" + b"\0" * (101 * 1024 * 1024)
+    app.file_uploader(key="up_study").set_value(("big.gpkg", big, "application/geopackage+sqlite3"))
+    app.button(key="analyse").click().run()
+    assert not app.exception
+    assert "the limit is 100 MB" in " ".join(e.value for e in app.error)
+
+
+def test_good_upload_is_analysed(app, district):
+    app.radio(key="source").set_value("upload").run()
+    app.file_uploader(key="up_study").set_value(("my.gpkg", district.read_bytes(), "application/geopackage+sqlite3"))
+    app.button(key="analyse").click().run()
+    assert not app.exception and not app.error
+    assert metrics(app)["Residents"][0] == "144,480"
+    assert "my" in " ".join(c.value for c in app.caption)
+
+
+def test_scenario_saved_and_compared(app):
+    lon, lat = lonlat(1500, 250)
+    app.number_input(key="pt_lon").set_value(lon)
+    app.number_input(key="pt_lat").set_value(lat)
+    app.selectbox(key="new_type").set_value("kindergarten").run()
+    app.button(key="add").click().run()
+    text = app.session_state["scenario"].to_json()
+    assert '"op": "add"' in text
+    # compare the existing situation (A) with the current scenario (B)
+    app.selectbox(key="cmp_a").set_value("existing")
+    app.selectbox(key="cmp_b").set_value("current").run()
+    assert not app.exception
+    assert any("A → B: +" in c.value for c in app.caption)
+
+
+def test_bundled_sample_opens(monkeypatch):
+    sample = ROOT / "data" / "sample" / "district.gpkg"
+    if not sample.exists():
+        pytest.skip("data/sample/district.gpkg is not generated (python data/make_sample.py)")
+    monkeypatch.delenv("PLANNER_STUDY", raising=False)
+    monkeypatch.setenv("PLANNER_LANG", "en")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception and not at.error
+    assert "Sample district" in " ".join(i.value for i in at.info)
+    assert int(metrics(at)["Residents"][0].replace(",", "")) > 0

@@ -1,0 +1,111 @@
+"""planner.maps: the folium map's rendered HTML, without Streamlit."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+import planner
+from planner import assets, catchments, maps
+from planner import scenario as sc
+from planner.maps_style import CELL_BINS, NA_COLOUR, cell_colour, community_colour, marker_size
+
+sys.path.insert(0, str(Path(__file__).parent))
+from district_fixture import write_district
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    study = planner.load_study(write_district(tmp_path_factory.mktemp("district")))
+    return planner.analyze(study, mode="walk")
+
+
+def render(m) -> str:
+    html = m.get_root().render()
+    # folium writes layer names as JSON with \\u escapes; decode them to compare text
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda g: chr(int(g.group(1), 16)), html)
+
+
+def test_map_loads_only_local_leaflet(result):
+    html = render(maps.build_map(result, maps.MapOptions()))
+    urls = set(re.findall(r'(?:src|href)="([^"]+)"', html))
+    assert urls == {"../../app/static/vendor/leaflet/leaflet.js", "../../app/static/vendor/leaflet/leaflet.css"}
+    for cdn in ("cdn.jsdelivr", "cdnjs", "code.jquery", "bootstrapcdn", "d3js"):
+        assert cdn not in html
+    assert "$(" not in html, "folium's jQuery-based popups must not be used: jQuery is not loaded"
+
+
+def test_layers_legend_and_names_in_both_languages(result):
+    html = render(maps.build_map(result, maps.MapOptions(lang="en", focus_type="kindergarten")))
+    for text in ("Communities", "Cells: distance to kindergarten", "Streets", "Facilities: Kindergarten"):
+        assert text in html
+    assert "PlannerLegend" not in html or "planner-legend" in html
+    assert "Walk to nearest kindergarten" in html and "not covered" in html
+    assert "锦华社区" in html  # community names on hover
+    zh = render(maps.build_map(result, maps.MapOptions(lang="zh", focus_type="kindergarten")))
+    for text in ("图例", "社区:未达标规则数", "步行到最近幼儿园", "设施:幼儿园", "道路"):
+        assert text in zh
+    assert "L.control.layers" in zh
+
+
+def test_no_basemap_by_default_and_optional_tiles(result):
+    none = render(maps.build_map(result, maps.MapOptions()))
+    assert "tile.openstreetmap.org" not in none and "L.tileLayer" not in none
+    osm = render(maps.build_map(result, maps.MapOptions(basemap="osm")))
+    assert "tile.openstreetmap.org" in osm and "tileerror" in osm
+    light = render(maps.build_map(result, maps.MapOptions(basemap="light")))
+    assert "basemaps.cartocdn.com" in light
+
+
+def test_facility_popups_state_the_standard(result):
+    html = render(maps.build_map(result, maps.MapOptions(lang="en", focus_type="community_service")))
+    # 600 m² complexes meet the 600 m² minimum; the popups say so with the minimum
+    assert "meets the minimum floor area (minimum 600 m²)" in html
+    # undersized cultural stations (200 m² < 250 m²) get a red ring and say why
+    html = render(maps.build_map(result, maps.MapOptions(lang="en", focus_type="cultural_station")))
+    assert "below the minimum floor area (minimum 250 m²)" in html
+    assert "planner-fac short" in html
+
+
+def test_cells_coloured_by_distance_with_uncovered_marked(result):
+    html = render(maps.build_map(result, maps.MapOptions(focus_type="kindergarten", view="coverage")))
+    covered, uncovered = CELL_BINS[0][2], CELL_BINS[-1][2]
+    assert covered in html and uncovered in html
+
+
+def test_selection_zoom_service_areas_and_scenario_marks(result):
+    areas = catchments.service_areas(result, "kindergarten")
+    scenario = sc.Scenario().with_edit(sc.Edit("remove", "F0035"))
+    after = sc.evaluate(result, scenario)
+    m = maps.build_map(
+        after,
+        maps.MapOptions(focus_type="kindergarten", selected_community="C11", changed=sc.changed_facility_ids(scenario)),
+        service_areas=areas,
+        removed=sc.removed_facilities(result.study, scenario),
+    )
+    html = render(m)
+    assert "Service areas: Kindergarten" in html and "Residents within 300 m" in html
+    assert "Selection" in html and "#0b3d91" in html
+    assert "removed in the scenario" in html or "removed in this scenario" in html
+    overlay = maps.click_overlay(after, maps.MapOptions(pending_point=(103.98, 30.66), selected_facility="F0036"))
+    m.add_child(overlay)
+    assert "planner-pin" in render(m)
+
+
+def test_standalone_html_inlines_leaflet(result):
+    if not assets.is_installed():
+        pytest.skip("Leaflet not installed in static/: python -m planner.assets install")
+    html = assets.standalone_html(maps.build_map(result, maps.MapOptions()))
+    assert "../../app/static" not in html and "leaflet.js" not in re.findall(r'src="([^"]+)"', html)
+    assert "Leaflet" in html and "data:image/png;base64" in html
+
+
+def test_style_breaks():
+    assert cell_colour(300.0, 300.0) == CELL_BINS[1][2]  # inclusive: at the radius is covered
+    assert cell_colour(300.1, 300.0) == CELL_BINS[2][2]
+    assert cell_colour(float("nan"), 300.0) == NA_COLOUR
+    assert community_colour(0) != community_colour(1) != community_colour(9)
+    assert marker_size(2200, 2200) == 22 and marker_size(1e9, 100) == 34 and marker_size(float("nan"), 10) == 16
