@@ -87,6 +87,7 @@ def build_content(
         footer=b.t("footer", district=result.study.name, title=b.t("title")),
     )
     report.nums = b.nums
+    report.map_nums = b.map_nums
     return report
 
 
@@ -153,6 +154,7 @@ class ContentBuilder:
         self.by_id = self.comm.set_index("community_id", drop=False)
         self.names = dict(zip(self.comm["community_id"], self.comm["name"], strict=True))
         self.nums: list[Num] = []
+        self.map_nums: list[Num] = []
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -170,10 +172,18 @@ class ContentBuilder:
         """A number from summary.json by dotted path (or an expression of paths)."""
         return self.n(_eval_summary(self.s, path), kind, Ref(SUMMARY, path))
 
-    def cnum(self, cid: str, column: str, kind: str) -> Num:
-        """A number from communities.csv: one community's column (or ``a - b`` of columns)."""
+    def cnum(self, cid: str, column: str, kind: str, *, drawn: bool = False) -> Num:
+        """A number from communities.csv: one community's column (or ``a - b`` of columns).
+
+        ``drawn`` numbers are printed on a map (as graphics, not text) and recorded apart.
+        """
         value = _eval_row(self.by_id.loc[cid], column, self)
-        return self.n(value, kind, Ref(COMMUNITIES, column, row=(("community_id", cid),)))
+        ref = Ref(COMMUNITIES, column, row=(("community_id", cid),))
+        if drawn:
+            num = Num(_plain(value), kind, ref)
+            self.map_nums.append(num)
+            return num
+        return self.n(value, kind, ref)
 
     def cell(self, num: Num) -> Cell:
         """A numeric table cell."""
@@ -444,7 +454,7 @@ class ContentBuilder:
     def maps(self) -> list[MapSpec]:
         """The compliance maps and one coverage map per facility type."""
         n_rules = self.n(len(self.book.rules), "count", Ref("rulebook", "len(rules)"))
-        labels = {cid: self.cnum(cid, "n_failed", "count") for cid in self.comm["community_id"]}
+        labels = {cid: self.cnum(cid, "n_failed", "count", drawn=True) for cid in self.comm["community_id"]}
         out = [
             MapSpec(
                 "compliance",
@@ -467,7 +477,7 @@ class ContentBuilder:
                 radius=radius.text,
             )
             title = self.t("m_coverage", type=self.type_label(t), radius=radius.text)
-            labels = {cid: self.cnum(cid, col, "count") for cid in self.comm["community_id"]}
+            labels = {cid: self.cnum(cid, col, "count", drawn=True) for cid in self.comm["community_id"]}
             out.append(MapSpec(f"coverage_{t}", "coverage", title, caption, type_key=t, labels=labels))
         return out
 

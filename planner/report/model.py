@@ -152,7 +152,8 @@ class Report:
     scenario: Table | None
     attribution: str
     footer: str
-    nums: list[Num] = field(default_factory=list)
+    nums: list[Num] = field(default_factory=list)  # every number printed as text
+    map_nums: list[Num] = field(default_factory=list)  # numbers drawn on the maps
 
     def tables(self) -> list[Table]:
         """Every table, in reading order (one sheet each in the spreadsheet)."""
