@@ -11,6 +11,8 @@ These are not governance grids (网格) and not map tiles.
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -52,8 +54,8 @@ def make_cells(
     """
     if shape not in SHAPES:
         raise PlannerError(f"cell shape must be one of {SHAPES}, got {shape!r}")
-    if size_m <= 0:
-        raise PlannerError(f"cell size must be positive, got {size_m} m")
+    if not math.isfinite(size_m) or size_m <= 0:
+        raise PlannerError(f"cell size must be a positive number of metres, got {size_m}")
     if shape == "square":
         grid = _square_grid(communities.total_bounds, size_m)
     else:
@@ -79,8 +81,11 @@ def _h3_grid(communities: gpd.GeoDataFrame, size_m: float, resolution: int | Non
         # average hexagon areas in m² per resolution; pick the closest to size_m²
         areas = np.array([h3.average_hexagon_area(r, unit="m^2") for r in range(16)])
         resolution = int(np.argmin(np.abs(np.log(areas / size_m**2))))
-    hull = communities.to_crs("EPSG:4326").union_all()
-    cells = h3.geo_to_cells(hull.buffer(0.002).__geo_interface__, resolution)
+    # h3 keeps hexagons whose centres fall inside the polygon: grow it by two edge lengths (in
+    # metres, before going to degrees) so every hexagon touching a community is included
+    margin = 2 * h3.average_hexagon_edge_length(resolution, unit="m")
+    hull = gpd.GeoSeries([communities.union_all().buffer(margin)], crs=communities.crs).to_crs("EPSG:4326")
+    cells = h3.geo_to_cells(hull.iloc[0].__geo_interface__, resolution)
     polys = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in sorted(cells)]
     return gpd.GeoSeries(polys, crs="EPSG:4326").to_crs(communities.crs).to_numpy()
 

@@ -51,8 +51,10 @@ NODE_DECIMALS = 3
 def read_osm_streets(path: str | Path) -> gpd.GeoDataFrame:
     """Read the walkable ways of an OSM file as lines in EPSG:4326.
 
-    ``.osm`` XML is read with osmnx; ``.pbf`` with pyosmium. Columns: ``highway``, ``name``,
-    ``osm_id`` and the line geometry, one row per way (or per simplified osmnx edge).
+    ``.osm`` XML is read with osmnx, unsimplified (simplification drops closed rings that
+    touch no other street); ``.pbf`` with pyosmium. Columns: ``highway``, ``name``,
+    ``osm_id`` and the line geometry, one row per way (PBF) or per way segment between
+    two nodes (XML).
     """
     p = Path(path)
     if not p.exists():
@@ -66,7 +68,7 @@ def _read_osm_xml(p: Path) -> gpd.GeoDataFrame:
     import osmnx as ox
 
     try:
-        graph = ox.graph_from_xml(p, bidirectional=True, simplify=True, retain_all=True)
+        graph = ox.graph_from_xml(p, bidirectional=True, simplify=False, retain_all=True)
     except Exception as exc:  # osmnx raises plain exceptions for empty or broken files
         raise InputError(f"cannot read the OSM XML street network: {exc}", file=str(p)) from exc
     edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True).reset_index()
@@ -81,11 +83,17 @@ def _read_osm_xml(p: Path) -> gpd.GeoDataFrame:
     highway = edges["highway"].map(_first)
     names = edges["name"].map(_first) if "name" in edges.columns else pd.Series("", index=edges.index)
     osm_id = edges["osmid"].map(_first) if "osmid" in edges.columns else pd.Series(-1, index=edges.index)
-    return gpd.GeoDataFrame(
+    lines = gpd.GeoDataFrame(
         {"highway": highway.astype(str), "name": names.fillna("").astype(str), "osm_id": osm_id.astype("int64")},
         geometry=edges.geometry.to_numpy(),
         crs="EPSG:4326",
-    ).reset_index(drop=True)
+    )
+    return _drop_degenerate(lines)
+
+
+def _drop_degenerate(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drop ways of zero length (a node listed twice, or two nodes at one position)."""
+    return lines.loc[shapely.length(lines.geometry.values) > 0].reset_index(drop=True)
 
 
 def _first(value: object) -> object:
@@ -110,7 +118,8 @@ def _read_pbf(p: Path) -> gpd.GeoDataFrame:
             lines.append(shapely.linestrings(coords))
     except (RuntimeError, OSError) as exc:
         raise InputError(f"cannot read the OSM PBF file: {exc}", file=str(p)) from exc
-    return gpd.GeoDataFrame({"highway": highways, "name": names, "osm_id": ids}, geometry=lines, crs="EPSG:4326")
+    frame = gpd.GeoDataFrame({"highway": highways, "name": names, "osm_id": ids}, geometry=lines, crs="EPSG:4326")
+    return _drop_degenerate(frame)
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,7 @@ def test_h3_cells(communities):
 
 @pytest.mark.parametrize("size", [0, -100])
 def test_bad_size_raises(communities, size):
-    with pytest.raises(PlannerError, match="cell size must be positive"):
+    with pytest.raises(PlannerError, match="cell size must be a positive number"):
         make_cells(communities, size_m=size)
 
 
@@ -199,25 +199,11 @@ def test_too_many_cells_raises(communities):
 
 
 @pytest.mark.parametrize("size", [math.nan, math.inf], ids=["nan", "inf"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: make_cells only checks size_m <= 0, so NaN or inf reaches int(np.ceil(nan)) and raises "
-    "a bare ValueError ('cannot convert float NaN to integer') instead of a PlannerError",
-)
 def test_non_finite_size_raises_planner_error(communities, size):
-    with pytest.raises(PlannerError, match="cell size must be positive"):
+    with pytest.raises(PlannerError, match="cell size must be a positive number"):
         make_cells(communities, size_m=size)
 
 
-H3_COVER_BUG = (
-    "bug: _h3_grid takes the hexagons whose CENTRES fall within the communities buffered by a fixed "
-    "0.002 degrees (about 200 m); at coarse resolutions (size_m >= ~1000 m) hexagons are wider than "
-    "that, so parts of communities, or whole small communities, get no cell and their residents are "
-    "moved elsewhere or lost"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=H3_COVER_BUG)
 def test_coarse_h3_cells_still_cover_every_community(communities):
     """size_m=1000 picks H3 resolution 8 (~0.74 km² hexagons): B's cells cover only ~35 % of
     its 43,700 m²; they must tile it."""
@@ -226,7 +212,6 @@ def test_coarse_h3_cells_still_cover_every_community(communities):
         assert cells.loc[cells["community_id"] == cid].area.sum() == pytest.approx(area, rel=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason=H3_COVER_BUG)
 def test_coarse_h3_cells_keep_a_small_communitys_residents():
     """A 50 m x 50 m community at local (300,0)-(350,50) with 100 residents and size_m=2000
     (H3 resolution 7): no hexagon centre lies within 200 m, so make_cells returns no cell and

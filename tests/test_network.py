@@ -332,12 +332,6 @@ def test_read_osm_streets_returns_only_highway_ways(chengdu_streets, chengdu_raw
 
 @pytest.mark.slow
 @pytest.mark.real
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: osmnx simplification silently drops highway ways that are isolated closed rings "
-    "(5 ways, 31 segments in Chengdu: 231409457, 277941104, 550656722, 585271011, 585271016); "
-    "the PBF reader keeps them",
-)
 def test_read_osm_streets_returns_every_highway_segment(chengdu_streets, chengdu_raw):
     """Every segment of every highway way of the raw file is among the returned lines."""
     _, raw_segments = chengdu_raw
