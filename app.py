@@ -9,6 +9,7 @@ its own scenario in ``st.session_state``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -64,6 +65,12 @@ def upload_analysis(
     return result, time.perf_counter() - start
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def service_areas(key: str, focus: str, _result: planner.Analysis):
+    """Service areas of one facility type for one result (``key`` names the study and scenario)."""
+    return catchments.service_areas(_result, focus)
+
+
 @st.cache_resource(show_spinner=False)
 def leaflet_assets() -> assets.MapAssets | None:
     return assets.local_assets() if assets.ensure_installed() else None
@@ -73,6 +80,7 @@ def leaflet_assets() -> assets.MapAssets | None:
 
 
 def init_state() -> None:
+    carry_over_language()
     if st.session_state.pop("_clear_point", False):
         for key in ("pt_lon", "pt_lat"):
             st.session_state[key] = None
@@ -99,12 +107,48 @@ def on_map_event() -> None:
         fid = dashboard.nearest_facility(base_or_scenario(), obj["lng"], obj["lat"], max_m=3.0)
         if fid is not None:
             st.session_state["selected_facility"] = fid
-            st.session_state["edit_facility"] = fid
+            st.session_state[k("edit_facility")] = fid
             return
     if click and click != st.session_state.get("last_click"):
         st.session_state["last_click"] = click
         st.session_state["pt_lon"] = round(float(click["lng"]), 6)
         st.session_state["pt_lat"] = round(float(click["lat"]), 6)
+
+
+#: widgets whose option labels change with the language: their keys carry the language, and
+#: their values move to the new key on a switch (Streamlit keeps the labels of the old one)
+LOCALIZED = (
+    *(
+        "source",
+        "mode",
+        "input_crs",
+        "focus",
+        "view",
+        "colour_rule",
+        "basemap",
+        "new_type",
+        "edit_facility",
+        "community",
+    ),
+    "cmp_a",
+    "cmp_b",
+)
+
+
+def k(base: str) -> str:
+    """The session key of a language-dependent widget."""
+    return f"{base}_{st.session_state.get('lang', DEFAULT_LANG)}"
+
+
+def carry_over_language() -> None:
+    """After a language switch, give the new widgets the values the old ones had."""
+    lang = st.session_state.get("lang", DEFAULT_LANG)
+    for base in LOCALIZED:
+        for other in LANGS:
+            old = f"{base}_{other}"
+            if other != lang and old in st.session_state:
+                st.session_state.setdefault(f"{base}_{lang}", st.session_state[old])
+                del st.session_state[old]
 
 
 def initial(key: str, value: object, *, name: str = "value") -> dict:
@@ -129,10 +173,10 @@ def sidebar() -> dict:
             t("source", lang),
             ("sample", "upload"),
             format_func=lambda s: t(f"source_{s}", lang),
-            key="source",
+            key=k("source"),
             horizontal=True,
         )
-        mode = st.radio(t("mode", lang), ("walk", "euclidean"), format_func=lambda m: mode_name(m, lang), key="mode")
+        mode = st.radio(t("mode", lang), ("walk", "euclidean"), format_func=lambda m: mode_name(m, lang), key=k("mode"))
         cell = st.select_slider(t("cell_size", lang), CELL_SIZES, value=100, key="cell_size")
         config = {"lang": lang, "source": source, "mode": mode, "cell": int(cell)}
         if source == "upload":
@@ -147,7 +191,7 @@ def upload_widgets(lang: str) -> dict:
     for kind in ("communities", "facilities", "streets", "cells"):
         files[kind] = st.file_uploader(t(f"upload_{kind}", lang), key=f"up_{kind}")
     rules = st.file_uploader(t("rulebook", lang), type=["toml"], key="up_rules")
-    crs = st.selectbox(t("input_crs", lang), CRS_CHOICES, format_func=lambda c: t(f"crs_{c}", lang), key="input_crs")
+    crs = st.selectbox(t("input_crs", lang), CRS_CHOICES, format_func=lambda c: t(f"crs_{c}", lang), key=k("input_crs"))
     clicked = st.button(t("analyse", lang), type="primary", key="analyse", width="stretch")
     return {"files": files, "rules": rules, "input_crs": None if crs == "auto" else crs, "analyse": clicked}
 
@@ -223,10 +267,10 @@ def map_options(result: planner.Analysis, lang: str) -> dict:
     book = result.study.rulebook
     types = list(book.types)
     c1, c2, c3, c4 = st.columns([1.3, 1.5, 1.6, 1])
-    focus = c1.selectbox(t("focus_type", lang), types, format_func=lambda k: book.types[k].name(lang), key="focus")
+    focus = c1.selectbox(t("focus_type", lang), types, format_func=lambda k: book.types[k].name(lang), key=k("focus"))
     fname = in_sentence(book.types[focus].name(lang), lang)
     view_labels = {"compliance": t("view_compliance", lang), "coverage": t("view_coverage", lang, type=fname)}
-    view = c2.radio(t("view", lang), maps.VIEWS, format_func=view_labels.get, key="view")
+    view = c2.radio(t("view", lang), maps.VIEWS, format_func=view_labels.get, key=k("view"))
     rule = None
     if view == "compliance":
         rules = ["", *book.rules]
@@ -234,7 +278,7 @@ def map_options(result: planner.Analysis, lang: str) -> dict:
             t("colour_rule", lang),
             rules,
             format_func=lambda r: book.rules[r].name(lang) if r else t("all_rules", lang),
-            key="colour_rule",
+            key=k("colour_rule"),
         )
     areas = c3.checkbox(t("layer_service_areas", lang, type=fname), value=True, key="show_areas")
     default_basemap = "none"
@@ -243,7 +287,7 @@ def map_options(result: planner.Analysis, lang: str) -> dict:
         BASEMAP_KEYS,
         index=BASEMAP_KEYS.index(default_basemap),
         format_func=lambda b: t(f"basemap_{b}", lang),
-        key="basemap",
+        key=k("basemap"),
     )
     return {"focus": focus, "view": view, "rule": rule or None, "areas": areas, "basemap": basemap}
 
@@ -252,7 +296,10 @@ def draw_map(result: planner.Analysis, scenario: sc.Scenario, opts: dict, lang: 
     local = leaflet_assets()
     if local is None:
         st.warning(t("assets_missing", lang))
-    areas = catchments.service_areas(result, opts["focus"]) if opts["areas"] else None
+    areas = None
+    if opts["areas"]:
+        key = str(st.session_state.get("_result_key"))
+        areas = service_areas(hashlib.sha256(key.encode()).hexdigest(), opts["focus"], result)
     point = None
     if st.session_state.get("pt_lon") is not None and st.session_state.get("pt_lat") is not None:
         point = (float(st.session_state["pt_lon"]), float(st.session_state["pt_lat"]))
@@ -297,7 +344,7 @@ def whatif_panel(base: planner.Analysis, result: planner.Analysis, scenario: sc.
             t("focus_type", lang),
             list(book.types),
             format_func=lambda k: book.types[k].name(lang),
-            key="new_type",
+            key=k("new_type"),
         )
         minimum = book.types[ftype].min_floor_area_m2
         area = st.number_input(
@@ -316,15 +363,15 @@ def whatif_panel(base: planner.Analysis, result: planner.Analysis, scenario: sc.
     with st.container(border=True):
         st.markdown(f"**{t('edit_title', lang)}**")
         labels = dashboard.facility_labels(result, lang)
-        if "edit_facility" in st.session_state and st.session_state["edit_facility"] not in labels:
-            st.session_state["edit_facility"] = None
+        if k("edit_facility") in st.session_state and st.session_state[k("edit_facility")] not in labels:
+            st.session_state[k("edit_facility")] = None
         fid = st.selectbox(
             t("choose_facility", lang),
             list(labels),
             format_func=labels.get,
-            key="edit_facility",
+            key=k("edit_facility"),
             placeholder=t("choose_facility", lang) + "…",
-            **initial("edit_facility", None, name="index"),
+            **initial(k("edit_facility"), None, name="index"),
         )
         if fid is not None:
             st.session_state["selected_facility"] = fid
@@ -355,7 +402,7 @@ def push_edit(edit: sc.Edit, lang: str, *, clear_choice: bool = False) -> None:
     st.session_state["scenario"] = scenario
     st.session_state["_clear_point"] = True
     if clear_choice:
-        st.session_state.pop("edit_facility", None)
+        st.session_state.pop(k("edit_facility"), None)
     st.rerun()
 
 
@@ -395,7 +442,7 @@ def communities_tab(result: planner.Analysis, focus: str, lang: str) -> None:
         picked = str(table.index[rows[0]])
         if st.session_state.get("_table_pick") != picked:
             st.session_state["_table_pick"] = picked
-            st.session_state["community"] = picked
+            st.session_state[k("community")] = picked
             st.rerun()
 
 
@@ -445,7 +492,7 @@ def compare_tab(base: planner.Analysis, scenario: sc.Scenario, result: planner.A
     for col, side, default in ((cols[0], "a", 0), (cols[1], "b", 1)):
         with col:
             which = st.selectbox(
-                t(f"scenario_{side}", lang), choices, index=default, format_func=labels.get, key=f"cmp_{side}"
+                t(f"scenario_{side}", lang), choices, index=default, format_func=labels.get, key=k(f"cmp_{side}")
             )
             if which == "existing":
                 picked[side] = (labels["existing"], base)
@@ -466,10 +513,10 @@ def compare_tab(base: planner.Analysis, scenario: sc.Scenario, result: planner.A
     for (name, res), col in ((picked["a"], cols[0]), (picked["b"], cols[1])):
         with col:
             st.markdown(f"**{name}**")
-            for k in dashboard.kpis(res, st.session_state.get("focus") or next(iter(res.study.rulebook.types)), lang)[
-                1:3
-            ]:
-                st.metric(k.label, k.value, border=True)
+            for fig in dashboard.kpis(
+                res, st.session_state.get(k("focus")) or next(iter(res.study.rulebook.types)), lang
+            )[1:3]:
+                st.metric(fig.label, fig.value, border=True)
     cov_show = cov.rename(
         columns={
             "name": t("col_type", lang),
@@ -573,8 +620,8 @@ def main() -> None:
         # another study: its scenario, selection and clicks do not carry over
         st.session_state["_study_key"] = key.rsplit(":", 2)[0]
         st.session_state["scenario"] = sc.Scenario()
-        for k in ("selected_facility", "edit_facility", "community", "_result", "_result_key"):
-            st.session_state.pop(k, None)
+        for name in ("selected_facility", k("edit_facility"), k("community"), "_result", "_result_key"):
+            st.session_state.pop(name, None)
     st.session_state["_base"] = base
     scenario = st.session_state["scenario"]
     try:
@@ -612,7 +659,8 @@ def main() -> None:
             t("choose_community", lang),
             [None, *comm_ids],
             format_func=lambda c: t("none_selected", lang) if c is None else f"{names[c]} ({c})",
-            key="community",
+            key=k("community"),
+            placeholder=t("none_selected", lang),
         )
         whatif_panel(base, result, scenario, lang)
     with left:

@@ -51,8 +51,9 @@ class MapOptions:
     focus_type
         The facility type whose distances colour the cells and whose service areas are drawn.
     view
-        ``"compliance"`` (communities coloured, cells hidden) or ``"coverage"`` (cells
-        coloured, communities as outlines). Every layer stays switchable.
+        ``"compliance"`` (communities coloured; the cells are left out, which halves the
+        page on large districts) or ``"coverage"`` (cells coloured by distance,
+        communities as outlines). Every drawn layer is switchable in the layer control.
     community_rule
         Colour communities by pass/fail of this rule; None: by the number of rules failed.
     basemap
@@ -118,7 +119,8 @@ def build_map(
     _basemap(m, options.basemap, lang)
     colours = type_colours(book.types)
     _communities_layer(m, result, comm, options)
-    _cells_layer(m, result, focus, options)
+    if options.view == "coverage":
+        _cells_layer(m, result, focus, options)
     if service_areas is not None and len(service_areas):
         _service_area_layer(m, service_areas, colours[focus], book.types[focus].name(lang), lang)
     if options.show_streets and result.study.streets is not None:
@@ -240,7 +242,7 @@ def _cells_layer(m: folium.Map, result: Analysis, focus: str, options: MapOption
         for d, p in zip(dist, pop, strict=True)
     ]
     data = feature_collection(cells.geometry.values, {"tip": tips, "fill": [cell_colour(d, radius) for d in dist]})
-    group = _group(m, t("layer_cells", lang, type=name), show=options.view == "coverage")
+    group = _group(m, t("layer_cells", lang, type=name))
     group.add_child(
         GeoJsonLayer(data, style={"weight": 0, "fillOpacity": 0.62}, style_props={"fillColor": "fill"}, tooltip="tip")
     )

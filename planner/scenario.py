@@ -307,12 +307,12 @@ def describe_change(a: Analysis, b: Analysis, *, lang: str = "en") -> list[str]:
             continue
         if lang == "zh":
             verb = "增加" if r.delta > 0 else "减少"
-            out.append(f"{r.name}{r.radius_m:g}米覆盖居民{verb}{abs(r.delta):,}人({r.share_a:.0%} → {r.share_b:.0%})")
+            out.append(f"{r.name}{r.radius_m:g}米覆盖居民{verb}{abs(r.delta):,}人({r.share_a:.1%} → {r.share_b:.1%})")
         else:
             article = "an" if r.name[:1].lower() in "aeiou" else "a"
             out.append(
                 f"{r.delta:+,} residents within {r.radius_m:g} m of {article} {r.name.lower()} "
-                f"({r.share_a:.0%} → {r.share_b:.0%})"
+                f"({r.share_a:.1%} → {r.share_b:.1%})"
             )
     for r in rules.itertuples():
         if r.delta == 0:

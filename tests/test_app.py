@@ -65,27 +65,27 @@ def test_default_load_shows_kpis_map_and_tables(app):
 
 
 def test_switch_type_and_mode(app):
-    app.selectbox(key="focus").set_value("kindergarten").run()
+    app.selectbox(key="focus_en").set_value("kindergarten").run()
     assert "Within 300 m of a kindergarten" in metrics(app)
     walk = metrics(app)["Within 300 m of a kindergarten"][0]
-    app.radio(key="mode").set_value("euclidean").run()
+    app.radio(key="mode_en").set_value("euclidean").run()
     assert not app.exception
     straight = metrics(app)["Within 300 m of a kindergarten"][0]
     assert "Straight line" in " ".join(c.value for c in app.caption)
     # straight-line distances are never longer than walking distances
     assert int(straight.rstrip("%")) >= int(walk.rstrip("%"))
-    app.radio(key="view").set_value("coverage").run()
+    app.radio(key="view_en").set_value("coverage").run()
     assert not app.exception
 
 
 def test_add_move_remove_a_facility_changes_the_kpis(app):
-    app.selectbox(key="focus").set_value("kindergarten").run()
+    app.selectbox(key="focus_en").set_value("kindergarten").run()
     before = metrics(app)["Within 300 m of a kindergarten"][0]
     # the east half has no kindergarten: put one in the middle of community C02
     lon, lat = lonlat(1500, 250)
     app.number_input(key="pt_lon").set_value(lon)
     app.number_input(key="pt_lat").set_value(lat)
-    app.selectbox(key="new_type").set_value("kindergarten").run()
+    app.selectbox(key="new_type_en").set_value("kindergarten").run()
     app.button(key="add").click().run()
     assert not app.exception, [e.value for e in app.exception]
     value, delta = metrics(app)["Within 300 m of a kindergarten"]
@@ -97,7 +97,7 @@ def test_add_move_remove_a_facility_changes_the_kpis(app):
     # move it to the far north-east corner: fewer residents gained
     gained = int(delta.split()[0].replace(",", "").lstrip("+"))
     lon, lat = lonlat(2390, 1490)
-    app.selectbox(key="edit_facility").set_value("new-1").run()
+    app.selectbox(key="edit_facility_en").set_value("new-1").run()
     app.number_input(key="pt_lon").set_value(lon)
     app.number_input(key="pt_lat").set_value(lat).run()
     app.button(key="move").click().run()
@@ -106,7 +106,7 @@ def test_add_move_remove_a_facility_changes_the_kpis(app):
     assert int(delta.split()[0].replace(",", "").lstrip("+")) < gained
 
     # remove an existing kindergarten: coverage falls below the starting figure
-    app.selectbox(key="edit_facility").set_value("F0035").run()
+    app.selectbox(key="edit_facility_en").set_value("F0035").run()
     app.button(key="remove").click().run()
     assert not app.exception
     ops = [e.op for e in app.session_state["scenario"].edits]
@@ -121,7 +121,7 @@ def test_add_move_remove_a_facility_changes_the_kpis(app):
 
 def test_resize_changes_compliance(app):
     # C01's complex is 600 m²; 1,000 m² meets the minimum and the per-household area (3,400 hh → 1,020 m²)
-    app.selectbox(key="edit_facility").set_value("F0005").run()
+    app.selectbox(key="edit_facility_en").set_value("F0005").run()
     app.number_input(key="resize_F0005").set_value(1100.0)
     app.button(key="resize").click().run()
     assert not app.exception
@@ -130,12 +130,14 @@ def test_resize_changes_compliance(app):
 
 
 def test_language_switch_translates_labels(app):
+    app.selectbox(key="focus_en").set_value("kindergarten").run()
     app.segmented_control(key="lang").set_value("zh").run()
+    assert app.selectbox(key="focus_zh").value == "kindergarten"  # choices survive the switch
     assert not app.exception
     labels = set(metrics(app))
     assert "常住人口" in labels and "全部达标的社区" in labels
     assert any("社区服务设施覆盖规划" in m.value for m in app.markdown)
-    assert app.selectbox(key="focus").format_func("kindergarten") == "幼儿园"
+    assert app.selectbox(key="focus_zh").format_func("kindergarten") == "幼儿园"
     app.segmented_control(key="lang").set_value("en").run()
     assert "Residents" in metrics(app)
 
@@ -163,7 +165,7 @@ BAD_UPLOADS = [
 
 @pytest.mark.parametrize(("what", "slot", "upload", "message"), BAD_UPLOADS, ids=[b[0] for b in BAD_UPLOADS])
 def test_bad_upload_shows_a_message_and_the_app_keeps_working(app, what, slot, upload, message):
-    app.radio(key="source").set_value("upload").run()
+    app.radio(key="source_en").set_value("upload").run()
     facilities = ("f.csv", "name,type,lon,lat\nA,幼儿园,104.0,30.6\n".encode(), "text/csv")
     app.file_uploader(key="up_facilities").set_value(facilities)
     app.file_uploader(key=slot).set_value(upload).run()
@@ -172,7 +174,7 @@ def test_bad_upload_shows_a_message_and_the_app_keeps_working(app, what, slot, u
     errors = " ".join(e.value for e in app.error)
     assert message in errors, errors
     # the app still works: back to the sample
-    app.radio(key="source").set_value("sample").run()
+    app.radio(key="source_en").set_value("sample").run()
     assert not app.exception and metrics(app)["Residents"][0] == "144,480"
 
 
@@ -180,7 +182,7 @@ def test_bad_upload_without_crs_and_too_large(app, tmp_path):
     import geopandas as gpd
     import shapely
 
-    app.radio(key="source").set_value("upload").run()
+    app.radio(key="source_en").set_value("upload").run()
     # a zipped Shapefile without its .prj: the coordinate system must be declared, never guessed
     comm = gpd.GeoDataFrame({"name": ["A"], "population": [100]}, geometry=[shapely.box(0, 0, 1000, 1000)])
     comm.to_file(tmp_path / "c.shp", engine="pyogrio")
@@ -200,7 +202,7 @@ def test_bad_upload_without_crs_and_too_large(app, tmp_path):
 
 
 def test_good_upload_is_analysed(app, district):
-    app.radio(key="source").set_value("upload").run()
+    app.radio(key="source_en").set_value("upload").run()
     app.file_uploader(key="up_study").set_value(("my.gpkg", district.read_bytes(), "application/geopackage+sqlite3"))
     app.button(key="analyse").click().run()
     assert not app.exception and not app.error
@@ -212,13 +214,13 @@ def test_scenario_saved_and_compared(app):
     lon, lat = lonlat(1500, 250)
     app.number_input(key="pt_lon").set_value(lon)
     app.number_input(key="pt_lat").set_value(lat)
-    app.selectbox(key="new_type").set_value("kindergarten").run()
+    app.selectbox(key="new_type_en").set_value("kindergarten").run()
     app.button(key="add").click().run()
     text = app.session_state["scenario"].to_json()
     assert '"op": "add"' in text
     # compare the existing situation (A) with the current scenario (B)
-    app.selectbox(key="cmp_a").set_value("existing")
-    app.selectbox(key="cmp_b").set_value("current").run()
+    app.selectbox(key="cmp_a_en").set_value("existing")
+    app.selectbox(key="cmp_b_en").set_value("current").run()
     assert not app.exception
     assert any("A → B: +" in c.value for c in app.caption)
 

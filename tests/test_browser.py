@@ -74,11 +74,16 @@ def app_url(tmp_path_factory):
         "127.0.0.1",
         "--browser.gatherUsageStats",
         "false",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
     ]
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    _STUDY[url] = env.get("PLANNER_STUDY")
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -105,6 +110,20 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+_STUDY: dict[str, str | None] = {}
+
+
+def _worst_served_point(app_url: str) -> tuple[float, float]:
+    """WGS84 position of the populated cell farthest from a community service complex."""
+    import planner
+
+    result = planner.analyze(planner.load_study(_STUDY.get(app_url)), mode="walk")
+    cells = result.cells.loc[result.cells["population"] > 0]
+    worst = cells.loc[cells["dist_community_service_m"].fillna(1e9).idxmax()]
+    point = cells.loc[[worst.name]].to_crs("EPSG:4326").geometry.representative_point().iloc[0]
+    return point.x, point.y
 
 
 def _wait_in_map(page, selector: str, timeout_s: float = 30.0, *, text: str | None = None):
@@ -158,15 +177,20 @@ def test_map_loads_offline_and_a_click_adds_a_facility(app_url, browser):
     assert float(lon.input_value()) != 0
     frame.locator(".planner-pin").wait_for(timeout=30_000)
 
-    add = page.get_by_role("button", name="Add facility")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('button')].some(b => b.innerText.trim() === 'Add facility'"
-        " && !b.disabled)",
-        timeout=30_000,
-    )
+    # then type the position of the district's worst-served spot, so the facility changes coverage
+    lon_value, lat_value = _worst_served_point(app_url)
+    for label, value in (("Longitude (WGS84)", lon_value), ("Latitude (WGS84)", lat_value)):
+        box_input = page.get_by_label(label)
+        box_input.fill(f"{value:.6f}")
+        box_input.press("Enter")
+        page.wait_for_timeout(600)
+    add = page.locator("button:not([disabled])", has_text="Add facility").first
+    add.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
     start = time.monotonic()
     add.click()
     page.get_by_text("Change against the existing situation").wait_for(timeout=30_000)
+    page.get_by_text("residents within 300 m of a community service complex").first.wait_for(timeout=30_000)
     _wait_in_map(page, ".planner-fac.changed")
     whatif = time.monotonic() - start
     page.wait_for_timeout(1500)
@@ -177,7 +201,7 @@ def test_map_loads_offline_and_a_click_adds_a_facility(app_url, browser):
     page.get_by_text("简体中文").first.click()
     page.get_by_text("社区服务设施覆盖规划").wait_for(timeout=30_000)
     _wait_in_map(page, ".planner-legend summary", text="图例")
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(3000)
     page.screenshot(path=str(ARTIFACTS / "03-chinese.png"), full_page=True)
 
     hosts = {urlparse(u).hostname for u in requests if u.startswith("http")}

@@ -39,13 +39,13 @@ def test_map_loads_only_local_leaflet(result):
 
 
 def test_layers_legend_and_names_in_both_languages(result):
-    html = render(maps.build_map(result, maps.MapOptions(lang="en", focus_type="kindergarten")))
+    html = render(maps.build_map(result, maps.MapOptions(lang="en", focus_type="kindergarten", view="coverage")))
     for text in ("Communities", "Cells: distance to kindergarten", "Streets", "Facilities: Kindergarten"):
         assert text in html
     assert "PlannerLegend" not in html or "planner-legend" in html
     assert "Walk to nearest kindergarten" in html and "not covered" in html
     assert "锦华社区" in html  # community names on hover
-    zh = render(maps.build_map(result, maps.MapOptions(lang="zh", focus_type="kindergarten")))
+    zh = render(maps.build_map(result, maps.MapOptions(lang="zh", focus_type="kindergarten", view="coverage")))
     for text in ("图例", "社区:未达标规则数", "步行到最近幼儿园", "设施:幼儿园", "道路"):
         assert text in zh
     assert "L.control.layers" in zh
