@@ -222,7 +222,39 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _analyze_args(sub)
     _report_args(sub)
+    _app_args(sub)
     return parser
+
+
+def _app_args(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "app",
+        help="open the map app (Streamlit) on the sample district",
+        description="Install the app's offline Leaflet files if they are missing, then start the Streamlit app "
+        "(app.py) from the repository. Open the address it prints in a browser.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--port", type=int, default=8501, help="port to serve on")
+    p.add_argument("--headless", action="store_true", help="do not open a browser window")
+    p.set_defaults(func=_run_app)
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from planner import assets
+
+    root = Path(__file__).resolve().parent.parent
+    app = root / "app.py"
+    if not app.exists():
+        raise PlannerError(f"{app} not found: run 'planner app' from a clone installed with 'pip install -e .'")
+    if not assets.is_installed():
+        print("planner: installing Leaflet for offline maps (once)...", file=sys.stderr)
+        assets.install()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    if args.headless:
+        cmd += ["--server.headless", "true"]
+    return subprocess.call(cmd, cwd=root)  # cwd: Streamlit reads .streamlit/config.toml from there
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -126,7 +126,8 @@ def _coverage(rule: CommunityRule, comm: object, cov: pd.Series, book: Rulebook)
     share = covered / pop
     passed = covered >= target * pop
     r = f"{t.radius_m.value:g}"
-    en = f"{share:.0%} of residents within {r} m of a {t.name_en.lower()} (target {target:.0%})"
+    article = "an" if t.name_en[:1].lower() in "aeiou" else "a"
+    en = f"{share:.0%} of residents within {r} m of {article} {t.name_en.lower()} (target {target:.0%})"
     zh = f"{r}米内{t.name_zh}覆盖{share:.0%}的居民(目标{target:.0%})"
     if not passed:
         uncovered = round(pop - covered)

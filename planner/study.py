@@ -283,8 +283,12 @@ def _facilities(
 
 
 def locate_in_communities(points: gpd.GeoDataFrame, comm: gpd.GeoDataFrame) -> pd.Series:
-    """The id of the community containing each point (the first one if several), else missing."""
-    idx_pt, idx_comm = comm.sindex.query(points.geometry.values, predicate="within")
+    """The id of the community containing each point, else missing.
+
+    A point on a shared boundary touches two communities: it is given to the first in row
+    order, so that it is never reported as outside every community.
+    """
+    idx_pt, idx_comm = comm.sindex.query(points.geometry.values, predicate="intersects")
     first = pd.Series(idx_comm, index=idx_pt).groupby(level=0).min()
     ids = pd.Series(pd.NA, index=range(len(points)), dtype="string")
     ids.iloc[first.index.to_numpy()] = comm["community_id"].to_numpy()[first.to_numpy()]

@@ -115,6 +115,9 @@ def test_coverage_rule_boundary_at_the_target_share() -> None:
     assert bool(at["passed"]) and at["value"] == pytest.approx(target)
     assert not bool(short["passed"])
     assert f"{round(10000 * (1 - target)) + 1:,} residents are farther" in short["reason_en"]
+    assert "of a kindergarten" in short["reason_en"]
+    elderly = _run({}, covered={}).loc["coverage_elderly_day_care"]
+    assert "of an elderly day-care centre" in elderly["reason_en"]
 
 
 @pytest.mark.parametrize(("area", "passed"), [(2200.0, True), (2199.9, False)])

@@ -234,6 +234,14 @@ def test_null_and_invalid_geometries_are_dropped_or_repaired_and_logged(tmp_path
     assert "F1" not in study.facilities["facility_id"].tolist()
 
 
+def test_facility_on_a_shared_boundary_belongs_to_a_community(tmp_path: Path) -> None:
+    layers = toy_layers()
+    layers["facilities"].loc[0, "geometry"] = shapely.Point(400_400, 3_390_200)  # on the A|B edge
+    study = load_study(write_gpkg(tmp_path / "edge.gpkg", layers))
+    assert study.facilities["community_id"].iloc[0] == "A"
+    assert "facility_outside_communities" not in set(study.validation["reason"])
+
+
 def test_missing_layers_files_and_formats(tmp_path: Path, toy_gpkg: Path) -> None:
     only = write_gpkg(tmp_path / "only.gpkg", {"communities": toy_layers()["communities"]})
     with pytest.raises(InputError, match="no 'facilities' layer"):
