@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 LAYERS = ("communities", "facilities", "cells", "streets", "buildings", "candidates")
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "data" / "sample" / "district.gpkg"
+#: display name of the bundled sample district (synthetic)
+SAMPLE_NAME = "锦城示范区"
 RESIDENTIAL_USES = {"住宅", "residential", "apartments", "house", "dormitory", "yes", "居住", "住宅楼"}
 
 
@@ -162,7 +164,7 @@ def load_study(
     comm = _communities(metric["communities"], where["communities"], vlog)
     fac = _facilities(metric["facilities"], comm, rulebook, where["facilities"], vlog)
     study = Study(
-        name=name or (Path(path).stem if path else Path(files["communities"][0]).stem),
+        name=name or _default_name(path, files),
         crs=target,
         rulebook=rulebook,
         communities=comm,
@@ -175,6 +177,12 @@ def load_study(
         streets_from_osm="streets" in files and Path(files["streets"][0]).suffix.lower() in io.OSM_SUFFIXES,
     )
     return replace(study, validation=vlog.frame())
+
+
+def _default_name(path: str | Path | None, files: dict[str, tuple[str, str | None]]) -> str:
+    if path is not None and Path(path).resolve() == SAMPLE_PATH:
+        return SAMPLE_NAME
+    return Path(path).stem if path else Path(files["communities"][0]).stem
 
 
 def _mtime(file: str | Path) -> str:

@@ -15,6 +15,7 @@ def sample() -> planner.Analysis:
 
 
 def test_sample_is_a_believable_chinese_district(sample: planner.Analysis) -> None:
+    assert sample.study.name == "锦城示范区"
     comm = sample.study.communities
     assert 20 <= len(comm) <= 30
     assert comm["households"].between(3000, 6000).all()
