@@ -25,8 +25,9 @@ from test_report_data import Run, run_district
 import planner
 from planner.errors import PlannerError
 from planner.report import build_report
+from planner.report.cartography import label_points, scale_length, true_north_angle
 from planner.report.content import build_content
-from planner.report.figures import failure_classes, label_points, scale_length, true_north_angle
+from planner.report.figures import failure_classes
 from planner.report.model import Num, Ref, Report
 from planner.report.text import fmt_number, tr, zh_punct
 

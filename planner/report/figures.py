@@ -18,24 +18,31 @@ import math
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
-from matplotlib import patheffects
+from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Polygon, Rectangle
+from matplotlib.patches import Patch
 
 from planner import naming
 from planner.analysis import Analysis
+from planner.report.cartography import (
+    LEGEND_IN,
+    MIN_FIG_IN,
+    decorate,
+    legend_columns,
+    legend_height,
+    legend_strip,
+    place_labels,
+    wrap_label,
+)
 from planner.report.fonts import cjk_font
 from planner.report.model import MapSpec, Report
 from planner.report.text import fmt_number, tr
 
 WIDTH_IN = 7.0  # the widest map: A4 portrait minus margins (inches)
-MIN_FIG_IN = 5.6  # figures are at least this wide, for the legend
-LEGEND_IN = 0.45  # legend strip under a map
-COVERAGE_LEGEND_IN = 0.85  # coverage maps add a colour-bar row
+COLORBAR_IN = 0.4  # coverage maps add a colour-bar row under the legend
 #: the tallest figure of each kind (inches), so that maps print at their natural size:
 #: the compliance map and the panels of the standards share a page, coverage maps go two a page
 MAX_HEIGHT_IN = {"compliance": 4.2, "rules": 4.9, "coverage": 4.45}
@@ -47,7 +54,6 @@ BOUNDARY = "#404040"
 FACILITY = "#08306b"
 PROPOSED = "#ff7f00"
 STREET = "#c9c9c9"
-HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
 
 def render_map(spec: MapSpec, result: Analysis, report: Report, *, siting: pd.DataFrame | None = None) -> bytes:
@@ -71,6 +77,7 @@ def _fonts() -> dict[str, FontProperties]:
     fonts = {size: FontProperties(family=[family], size=pt) for size, pt in (("s", 6.0), ("m", 7.5), ("l", 9.0))}
     fonts["label"] = FontProperties(family=[family], size=7.5, weight="bold")
     fonts["name"] = FontProperties(family=[family], size=6.6, weight="bold")
+    fonts["t"] = FontProperties(family=[family], size=8.0)
     return fonts
 
 
@@ -82,7 +89,7 @@ def _bounds(result: Analysis) -> tuple[float, float, float, float]:
     return x0 - side, y0 - 0.13 * max(h, 0.5 * w), x1 + side, y1 + 0.11 * max(h, 0.5 * w)
 
 
-def _figure(result: Analysis, kind: str, legend: float = LEGEND_IN) -> tuple[Figure, object]:
+def _figure(result: Analysis, kind: str, legend: float = LEGEND_IN) -> tuple[Figure, Axes]:
     """A figure with one map axes as large as fits ``MAX_HEIGHT_IN[kind]``, over a legend strip."""
     x0, y0, x1, y1 = _bounds(result)
     aspect = (y1 - y0) / (x1 - x0)
@@ -113,172 +120,6 @@ def _outline(ax, result: Analysis, width: float = 0.7) -> None:
     result.communities.boundary.plot(ax=ax, color=BOUNDARY, linewidth=width, zorder=4)
 
 
-def label_points(polygons: gpd.GeoSeries, avoid: np.ndarray | None = None) -> list[tuple[float, float]]:
-    """A label position inside each polygon, away from the points in ``avoid`` (x, y rows).
-
-    Candidates on a 7 × 7 grid inside each polygon (shrunk a little) are scored by their distance
-    to the nearest point to avoid (capped at a quarter of the polygon's size) minus a third of
-    their distance to the polygon's representative point; the best one wins.
-    """
-    import shapely
-
-    out = []
-    for geom in polygons:
-        rep = geom.representative_point()
-        if avoid is None or len(avoid) == 0:
-            out.append((rep.x, rep.y))
-            continue
-        x0, y0, x1, y1 = geom.bounds
-        size = math.sqrt(max(geom.area, 1.0))
-        inner = geom.buffer(-0.12 * size)
-        gx, gy = np.meshgrid(np.linspace(x0, x1, 7), np.linspace(y0, y1, 7))
-        cand = np.column_stack([gx.ravel(), gy.ravel()])
-        inside = shapely.contains_xy(inner, cand[:, 0], cand[:, 1]) if not inner.is_empty else np.zeros(len(cand), bool)
-        cand = np.vstack([cand[inside], [[rep.x, rep.y]]])
-        d_avoid = np.min(np.hypot(cand[:, :1] - avoid[:, 0], cand[:, 1:] - avoid[:, 1]), axis=1)
-        score = np.minimum(d_avoid, 0.25 * size) - np.hypot(cand[:, 0] - rep.x, cand[:, 1] - rep.y) / 3
-        best = int(np.argmax(score))
-        out.append((float(cand[best, 0]), float(cand[best, 1])))
-    return out
-
-
-def _labels(
-    ax,
-    result: Analysis,
-    spec: MapSpec,
-    fonts: dict[str, FontProperties],
-    with_name: bool,
-    avoid: np.ndarray | None = None,
-) -> None:
-    points = label_points(result.communities.geometry, avoid)
-    for cid, name, (px, py) in zip(result.communities["community_id"], result.communities["name"], points, strict=True):
-        num = spec.labels.get(cid)
-        text = num.text if num is not None else ""
-        if with_name:
-            text = f"{name}\n{text}" if text else str(name)
-        ax.text(
-            px,
-            py,
-            text,
-            ha="center",
-            va="center",
-            fontproperties=fonts["label"],
-            color="#1a1a1a",
-            path_effects=HALO,
-            zorder=11,
-            linespacing=1.15,
-        )
-
-
-def scale_length(width_m: float) -> float:
-    """A round scale-bar length of about a fifth of the map width, in metres."""
-    steps = [v * 10**e for e in range(1, 6) for v in (1, 2, 2.5, 5)]
-    fits = [v for v in steps if v <= width_m / 5]
-    return fits[-1] if fits else steps[0]
-
-
-def _scale_bar(ax, fonts: dict[str, FontProperties], lang: str, small: bool = False) -> None:
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    w, hgt = x1 - x0, y1 - y0
-    length = scale_length(w * (1.6 if small else 1.0))
-    bx, by = x0 + 0.035 * w, y0 + 0.035 * hgt
-    h = 0.012 * hgt * (1.8 if small else 1.0)
-    font = fonts["s"]
-    ax.add_patch(
-        Rectangle(
-            (bx - 0.02 * w, by - 0.02 * hgt),
-            length + (0.07 if small else 0.06) * w,
-            h + (0.11 if small else 0.07) * hgt,
-            facecolor="white",
-            edgecolor="#999999",
-            linewidth=0.4,
-            alpha=0.92,
-            zorder=7,
-        )
-    )
-    for i in range(4):
-        ax.add_patch(
-            Rectangle(
-                (bx + i * length / 4, by),
-                length / 4,
-                h,
-                facecolor="black" if i % 2 == 0 else "white",
-                edgecolor="black",
-                linewidth=0.5,
-                zorder=8,
-            )
-        )
-    km = length >= 1000
-    unit = ("km" if km else "m") if lang == "en" else ("公里" if km else "米")
-    for frac in (0, 1) if small else (0, 0.5, 1):
-        v = length * frac / (1000 if km else 1)
-        label = f"{v:g}" + (f" {unit}" if frac == 1 else "")
-        ax.text(bx + frac * length, by + h * 1.4, label, ha="center", va="bottom", fontproperties=font, zorder=8)
-
-
-def true_north_angle(result: Analysis) -> float:
-    """Angle of true north from grid north at the district's centre, degrees counter-clockwise."""
-    x0, y0, x1, y1 = result.communities.total_bounds
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    to_ll = pyproj.Transformer.from_crs(result.study.crs, 4326, always_xy=True)
-    to_xy = pyproj.Transformer.from_crs(4326, result.study.crs, always_xy=True)
-    lon, lat = to_ll.transform(cx, cy)
-    nx, ny = to_xy.transform(lon, lat + 0.01)
-    return math.degrees(math.atan2(-(nx - cx), ny - cy))
-
-
-def _north_arrow(ax, fonts: dict[str, FontProperties], lang: str, angle: float, small: bool = False) -> None:
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    size = 0.06 * (y1 - y0) * (1.4 if small else 1.0)
-    cx, cy = x1 - 0.05 * (x1 - x0), y1 - 0.06 * (y1 - y0) - size / 2
-    a = math.radians(angle)
-
-    def rot(dx: float, dy: float) -> tuple[float, float]:
-        return cx + dx * math.cos(a) - dy * math.sin(a), cy + dx * math.sin(a) + dy * math.cos(a)
-
-    tip, left, right, base = rot(0, size / 2), rot(-size / 3, -size / 2), rot(size / 3, -size / 2), rot(0, -size / 4)
-    ax.add_patch(Polygon([tip, left, base], closed=True, facecolor="black", edgecolor="black", lw=0.6, zorder=8))
-    ax.add_patch(Polygon([tip, base, right], closed=True, facecolor="white", edgecolor="black", lw=0.6, zorder=8))
-    lx, ly = rot(0, size / 2 + size * 0.12)
-    ax.text(lx, ly, tr("north", lang), ha="center", va="bottom", fontproperties=fonts["m"], zorder=8, path_effects=HALO)
-
-
-def _legend_strip(fig: Figure, handles: list, labels: list[str], fonts: dict, attribution: str, ncol: int) -> None:
-    box = fig.axes[0].get_position()
-    fig.legend(
-        handles,
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(box.x0, box.y0),
-        ncol=ncol,
-        frameon=False,
-        prop=fonts["m"],
-        handlelength=1.4,
-        handletextpad=0.5,
-        columnspacing=1.1,
-        borderaxespad=0.2,
-    )
-    fig.text(
-        box.x1,
-        0.03 / fig.get_figheight(),
-        attribution,
-        ha="right",
-        va="bottom",
-        fontproperties=fonts["s"],
-        color="#555555",
-    )
-
-
-def _decorate(ax, result: Analysis, fonts: dict, lang: str, small: bool = False) -> None:
-    _scale_bar(ax, fonts, lang, small)
-    _north_arrow(ax, fonts, lang, true_north_angle(result), small)
-
-
-# -- maps -----------------------------------------------------------------------------------
-
-
 def failure_classes(n_failed: np.ndarray) -> list[tuple[int, int, str]]:
     """Classes of 'standards not met' for the compliance map: (low, high, colour).
 
@@ -307,19 +148,8 @@ def _hex(rgba: tuple) -> str:
 
 def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     fonts, lang = _fonts(), report.lang
-    fig, ax = _figure(result, "compliance")
     comm = result.communities
     classes = failure_classes(comm["n_failed"].to_numpy())
-    colours = np.full(len(comm), GREY, dtype=object)
-    failed = comm["n_failed"].to_numpy()
-    for lo, hi, colour in classes:
-        colours[(failed >= lo) & (failed <= hi)] = colour
-    colours[comm["n_assessed"].to_numpy() == 0] = GREY
-    _streets(ax, result)
-    comm.plot(ax=ax, color=list(colours), alpha=0.85, zorder=2)
-    _outline(ax, result)
-    _labels(ax, result, spec, {**fonts, "label": fonts["name"]}, with_name=True)
-    _decorate(ax, result, fonts, lang)
     handles, labels = [], []
     for lo, hi, colour in classes:
         handles.append(Patch(facecolor=colour, edgecolor=BOUNDARY, linewidth=0.5))
@@ -332,7 +162,19 @@ def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     if (comm["n_assessed"] == 0).any():
         handles.append(Patch(facecolor=GREY, edgecolor=BOUNDARY, linewidth=0.5))
         labels.append(tr("lg_not_assessed", lang))
-    _legend_strip(fig, handles, labels, fonts, report.attribution, ncol=len(handles))
+    ncol = legend_columns(labels)
+    fig, ax = _figure(result, "compliance", legend=legend_height(len(labels), ncol))
+    colours = np.full(len(comm), GREY, dtype=object)
+    failed = comm["n_failed"].to_numpy()
+    for lo, hi, colour in classes:
+        colours[(failed >= lo) & (failed <= hi)] = colour
+    colours[comm["n_assessed"].to_numpy() == 0] = GREY
+    _streets(ax, result)
+    comm.plot(ax=ax, color=list(colours), alpha=0.85, zorder=2)
+    _outline(ax, result)
+    place_labels(ax, result, spec, {**fonts, "label": fonts["name"]}, with_name=True)
+    decorate(ax, result, fonts, lang)
+    legend_strip(fig, handles, labels, fonts, report.attribution, ncol=ncol)
     return fig
 
 
@@ -362,8 +204,17 @@ def _rules(result: Analysis, report: Report) -> Figure:
         _streets(ax, result)
         comm.plot(ax=ax, color=list(colours), alpha=0.85, zorder=2)
         _outline(ax, result, width=0.5)
-        _decorate(ax, result, fonts, lang, small=True)
-        ax.set_title(rule.name(lang), fontproperties=fonts["l"], pad=3)
+        decorate(ax, result, fonts, lang, small=True)
+        ax.text(
+            0.5,
+            1.01,
+            wrap_label(rule.name(lang), panel_w, 8.0),
+            transform=ax.transAxes,
+            ha="center",
+            va="bottom",
+            fontproperties=fonts["t"],
+            linespacing=1.1,
+        )
     handles = [Patch(facecolor=c, edgecolor=BOUNDARY, linewidth=0.5) for c in (GREEN, RED, GREY)]
     labels = [tr("lg_pass", lang), tr("lg_fail", lang), tr("lg_not_assessed", lang)]
     fig.legend(
@@ -379,21 +230,8 @@ def _coverage(spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFr
     key = spec.type_key or ""
     book = result.study.rulebook
     radius = fmt_number(book.types[key].radius_m.value, "num")
-    fig, ax = _figure(result, "coverage", legend=COVERAGE_LEGEND_IN)
-    cells = result.cells
-    covered = cells[naming.covered(key)].to_numpy(dtype=bool)
-    vmax = max(float(cells["population"].max()), 1.0)
-    norm = Normalize(vmin=0, vmax=vmax)
-    cmap = _reds()
-    _streets(ax, result)
-    if covered.any():
-        cells.loc[covered].plot(ax=ax, color=COVERED, linewidth=0, zorder=2, rasterized=True)
-    if (~covered).any():
-        unc = cells.loc[~covered]
-        unc.plot(ax=ax, color=cmap(norm(unc["population"].to_numpy())), linewidth=0, zorder=2, rasterized=True)
-    _outline(ax, result)
     fac = result.facilities.loc[result.facilities["type"] == key]
-    ax.scatter(fac.geometry.x, fac.geometry.y, s=22, c=FACILITY, edgecolors="white", linewidths=0.7, zorder=9)
+    sites = _sites(siting, key, result)
     handles: list = [
         Patch(facecolor=COVERED, edgecolor="none"),
         Line2D([], [], marker="o", ls="", markersize=5, markerfacecolor=FACILITY, markeredgecolor="white"),
@@ -404,17 +242,31 @@ def _coverage(spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFr
         tr("lg_facility", lang, type=book.types[key].name(lang)),
         tr("lg_community", lang),
     ]
-    sites = _sites(siting, key, result)
+    if len(sites):
+        handles.append(Line2D([], [], marker="*", ls="", markersize=8, markerfacecolor=PROPOSED, markeredgecolor="k"))
+        labels.append(tr("lg_proposed", lang))
+    ncol = legend_columns(labels)
+    fig, ax = _figure(result, "coverage", legend=legend_height(len(labels), ncol) + COLORBAR_IN)
+    cells = result.cells
+    covered = cells[naming.covered(key)].to_numpy(dtype=bool)
+    norm = Normalize(vmin=0, vmax=max(float(cells["population"].max()), 1.0))
+    cmap = _reds()
+    _streets(ax, result)
+    if covered.any():
+        cells.loc[covered].plot(ax=ax, color=COVERED, linewidth=0, zorder=2, rasterized=True)
+    if (~covered).any():
+        unc = cells.loc[~covered]
+        unc.plot(ax=ax, color=cmap(norm(unc["population"].to_numpy())), linewidth=0, zorder=2, rasterized=True)
+    _outline(ax, result)
+    ax.scatter(fac.geometry.x, fac.geometry.y, s=22, c=FACILITY, edgecolors="white", linewidths=0.7, zorder=9)
     if len(sites):
         ax.scatter(
             sites.geometry.x, sites.geometry.y, s=70, marker="*", c=PROPOSED, edgecolors="black", lw=0.5, zorder=10
         )
-        handles.append(Line2D([], [], marker="*", ls="", markersize=8, markerfacecolor=PROPOSED, markeredgecolor="k"))
-        labels.append(tr("lg_proposed", lang))
     avoid = np.column_stack([fac.geometry.x, fac.geometry.y]) if len(fac) else None
-    _labels(ax, result, spec, fonts, with_name=False, avoid=avoid)
-    _decorate(ax, result, fonts, lang)
-    _legend_strip(fig, handles, labels, fonts, report.attribution, ncol=len(handles))
+    place_labels(ax, result, spec, fonts, with_name=False, avoid=avoid)
+    decorate(ax, result, fonts, lang)
+    legend_strip(fig, handles, labels, fonts, report.attribution, ncol=ncol)
     _colorbar(fig, cmap, norm, tr("lg_uncovered", lang, radius=radius), fonts)
     return fig
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from planner import naming
-from planner.report.content import COMMUNITIES, FACILITIES, ContentBuilder
+from planner.report.content import COMMUNITIES, FACILITIES
 from planner.report.model import Cell, Column, Ref, Table
+from planner.report.summary import SummaryBuilder
 
 COMPLIANCE = "compliance.csv"
 SUB_DISTRICTS = "sub_districts.csv"
@@ -26,7 +27,7 @@ VALUE_KINDS = {
 }
 
 
-class ResultTables(ContentBuilder):
+class ResultTables(SummaryBuilder):
     """Builds the tables of sections 1, 3 and 4."""
 
     def coverage(self) -> Table:

@@ -1,0 +1,232 @@
+"""Map furniture for the report's maps: labels placed clear of facilities, scale bar, north
+arrow (true north, from the projection's meridian convergence), and legends that fit the width.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+from matplotlib import patheffects
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Polygon, Rectangle
+
+from planner.analysis import Analysis
+from planner.report.model import MapSpec
+from planner.report.text import tr
+
+MIN_FIG_IN = 5.6  # figures are at least this wide, for the legend
+LEGEND_IN = 0.45  # one legend row under a map (inches)
+HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+
+
+def label_points(polygons: gpd.GeoSeries, avoid: np.ndarray | None = None) -> list[tuple[float, float]]:
+    """A label position inside each polygon, away from the points in ``avoid`` (x, y rows).
+
+    Candidates on a 7 × 7 grid inside each polygon (shrunk a little) are scored by their distance
+    to the nearest point to avoid (capped at a quarter of the polygon's size) minus a third of
+    their distance to the polygon's representative point; the best one wins.
+    """
+    import shapely
+
+    out = []
+    for geom in polygons:
+        rep = geom.representative_point()
+        if avoid is None or len(avoid) == 0:
+            out.append((rep.x, rep.y))
+            continue
+        x0, y0, x1, y1 = geom.bounds
+        size = math.sqrt(max(geom.area, 1.0))
+        inner = geom.buffer(-0.12 * size)
+        gx, gy = np.meshgrid(np.linspace(x0, x1, 7), np.linspace(y0, y1, 7))
+        cand = np.column_stack([gx.ravel(), gy.ravel()])
+        inside = shapely.contains_xy(inner, cand[:, 0], cand[:, 1]) if not inner.is_empty else np.zeros(len(cand), bool)
+        cand = np.vstack([cand[inside], [[rep.x, rep.y]]])
+        d_avoid = np.min(np.hypot(cand[:, :1] - avoid[:, 0], cand[:, 1:] - avoid[:, 1]), axis=1)
+        score = np.minimum(d_avoid, 0.25 * size) - np.hypot(cand[:, 0] - rep.x, cand[:, 1] - rep.y) / 3
+        best = int(np.argmax(score))
+        out.append((float(cand[best, 0]), float(cand[best, 1])))
+    return out
+
+
+def place_labels(
+    ax,
+    result: Analysis,
+    spec: MapSpec,
+    fonts: dict[str, FontProperties],
+    with_name: bool,
+    avoid: np.ndarray | None = None,
+) -> None:
+    points = label_points(result.communities.geometry, avoid)
+    for cid, name, (px, py) in zip(result.communities["community_id"], result.communities["name"], points, strict=True):
+        num = spec.labels.get(cid)
+        text = num.text if num is not None else ""
+        if with_name:
+            text = f"{name}\n{text}" if text else str(name)
+        ax.text(
+            px,
+            py,
+            text,
+            ha="center",
+            va="center",
+            fontproperties=fonts["label"],
+            color="#1a1a1a",
+            path_effects=HALO,
+            zorder=11,
+            linespacing=1.15,
+        )
+
+
+def scale_length(width_m: float) -> float:
+    """A round scale-bar length of about a fifth of the map width, in metres."""
+    steps = [v * 10**e for e in range(1, 6) for v in (1, 2, 2.5, 5)]
+    fits = [v for v in steps if v <= width_m / 5]
+    return fits[-1] if fits else steps[0]
+
+
+def _scale_bar(ax, fonts: dict[str, FontProperties], lang: str, small: bool = False) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    w, hgt = x1 - x0, y1 - y0
+    length = scale_length(w * (1.6 if small else 1.0))
+    bx, by = x0 + 0.035 * w, y0 + 0.035 * hgt
+    h = 0.012 * hgt * (1.8 if small else 1.0)
+    font = fonts["s"]
+    ax.add_patch(
+        Rectangle(
+            (bx - 0.02 * w, by - 0.02 * hgt),
+            length + (0.07 if small else 0.06) * w,
+            h + (0.11 if small else 0.07) * hgt,
+            facecolor="white",
+            edgecolor="#999999",
+            linewidth=0.4,
+            alpha=0.92,
+            zorder=7,
+        )
+    )
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (bx + i * length / 4, by),
+                length / 4,
+                h,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                linewidth=0.5,
+                zorder=8,
+            )
+        )
+    km = length >= 1000
+    unit = ("km" if km else "m") if lang == "en" else ("公里" if km else "米")
+    for frac in (0, 1) if small else (0, 0.5, 1):
+        v = length * frac / (1000 if km else 1)
+        label = f"{v:g}" + (f" {unit}" if frac == 1 else "")
+        ax.text(bx + frac * length, by + h * 1.4, label, ha="center", va="bottom", fontproperties=font, zorder=8)
+
+
+def true_north_angle(result: Analysis) -> float:
+    """Angle of true north from grid north at the district's centre, degrees counter-clockwise."""
+    x0, y0, x1, y1 = result.communities.total_bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    to_ll = pyproj.Transformer.from_crs(result.study.crs, 4326, always_xy=True)
+    to_xy = pyproj.Transformer.from_crs(4326, result.study.crs, always_xy=True)
+    lon, lat = to_ll.transform(cx, cy)
+    nx, ny = to_xy.transform(lon, lat + 0.01)
+    return math.degrees(math.atan2(-(nx - cx), ny - cy))
+
+
+def _north_arrow(ax, fonts: dict[str, FontProperties], lang: str, angle: float, small: bool = False) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    size = 0.06 * (y1 - y0) * (1.4 if small else 1.0)
+    cx, cy = x1 - 0.05 * (x1 - x0), y1 - 0.06 * (y1 - y0) - size / 2
+    a = math.radians(angle)
+
+    def rot(dx: float, dy: float) -> tuple[float, float]:
+        return cx + dx * math.cos(a) - dy * math.sin(a), cy + dx * math.sin(a) + dy * math.cos(a)
+
+    tip, left, right, base = rot(0, size / 2), rot(-size / 3, -size / 2), rot(size / 3, -size / 2), rot(0, -size / 4)
+    ax.add_patch(Polygon([tip, left, base], closed=True, facecolor="black", edgecolor="black", lw=0.6, zorder=8))
+    ax.add_patch(Polygon([tip, base, right], closed=True, facecolor="white", edgecolor="black", lw=0.6, zorder=8))
+    lx, ly = rot(0, size / 2 + size * 0.12)
+    ax.text(lx, ly, tr("north", lang), ha="center", va="bottom", fontproperties=fonts["m"], zorder=8, path_effects=HALO)
+
+
+def text_width(text: str, pt: float) -> float:
+    """Rough printed width of ``text`` in inches at ``pt`` points (CJK glyphs are one em wide)."""
+    return sum(pt / 72 if ord(ch) > 0x2E80 else 0.55 * pt / 72 for ch in text)
+
+
+def wrap_label(text: str, width_in: float, pt: float) -> str:
+    """``text`` broken into lines no wider than ``width_in`` (at spaces, or anywhere in Chinese)."""
+    lines, line = [], ""
+    tokens = re.findall(r"\S+\s*", text) if " " in text else list(text)
+    for tok in tokens:
+        if line and text_width(line + tok.rstrip(), pt) > width_in:
+            lines.append(line.rstrip())
+            line = ""
+        line += tok
+    lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def legend_columns(labels: list[str], width_in: float = MIN_FIG_IN) -> int:
+    """The most legend columns whose rows fit ``width_in`` (labels at 7.5 pt)."""
+
+    def item(label: str) -> float:
+        return 0.5 + text_width(label, 7.5)
+
+    for ncol in range(len(labels), 1, -1):
+        widths = [max(item(lbl) for lbl in labels[c::ncol]) for c in range(ncol)]
+        if sum(widths) <= width_in:
+            return ncol
+    return 1
+
+
+def legend_height(n_items: int, ncol: int) -> float:
+    """Height of the legend rows (inches)."""
+    return LEGEND_IN + 0.2 * (math.ceil(n_items / ncol) - 1)
+
+
+def _row_major(items: list, ncol: int) -> list:
+    """Reorder so that matplotlib's column-by-column legend reads row by row."""
+    rows = math.ceil(len(items) / ncol)
+    return [items[r * ncol + c] for c in range(ncol) for r in range(rows) if r * ncol + c < len(items)]
+
+
+def legend_strip(fig: Figure, handles: list, labels: list[str], fonts: dict, attribution: str, ncol: int) -> None:
+    box = fig.axes[0].get_position()
+    fig.legend(
+        _row_major(handles, ncol),
+        _row_major(labels, ncol),
+        loc="upper left",
+        bbox_to_anchor=(box.x0, box.y0),
+        ncol=ncol,
+        frameon=False,
+        prop=fonts["m"],
+        handlelength=1.4,
+        handletextpad=0.5,
+        columnspacing=1.1,
+        borderaxespad=0.2,
+    )
+    fig.text(
+        box.x1,
+        0.03 / fig.get_figheight(),
+        attribution,
+        ha="right",
+        va="bottom",
+        fontproperties=fonts["s"],
+        color="#555555",
+    )
+
+
+def decorate(ax, result: Analysis, fonts: dict, lang: str, small: bool = False) -> None:
+    _scale_bar(ax, fonts, lang, small)
+    _north_arrow(ax, fonts, lang, true_north_angle(result), small)
+
+
+# -- maps -----------------------------------------------------------------------------------
