@@ -275,7 +275,7 @@ def test_scenario_objects_with_dataclass_edits(district_run: Run) -> None:
     )
     assert report.scenario is not None
     assert [c.header for c in report.scenario.columns] == ["Edit", "Id", "Floor area (m²)"]
-    assert [c.text for c in report.scenario.rows[0]] == ["change floor area", "F010", "900.0"]
+    assert [c.text for c in report.scenario.rows[0]] == ["change floor area", "F010", "900"]
 
 
 def test_district_without_sub_districts_or_streets(tmp_path: Path) -> None:

@@ -75,3 +75,10 @@ def test_summary_sheet_has_the_headlines(workbook: Path, district_run: Run) -> N
     for line in [*report.headlines, *report.standards, *report.gaps]:
         assert line in values
     assert report.district in values
+
+
+def test_report_bytes_for_a_download_button(district_run: Run) -> None:
+    from planner.report import MEDIA_TYPES, report_bytes
+
+    data = report_bytes(district_run.result, "xlsx", "en")
+    assert data[:2] == b"PK" and MEDIA_TYPES["xlsx"].endswith("spreadsheetml.sheet")

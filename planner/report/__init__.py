@@ -26,8 +26,14 @@ from planner.report.model import Report
 from planner.report.text import LANGS
 
 FORMATS = ("pdf", "html", "xlsx")
+#: media type of each format, e.g. for a download button
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
-__all__ = ["FORMATS", "LANGS", "Report", "build_content", "build_report"]
+__all__ = ["FORMATS", "LANGS", "MEDIA_TYPES", "Report", "build_content", "build_report", "report_bytes"]
 
 
 def build_report(
@@ -97,3 +103,22 @@ def build_report(
     from planner.report.pdf import write_pdf
 
     return write_pdf(report, result, out, siting=siting)
+
+
+def report_bytes(
+    result: Analysis,
+    fmt: str,
+    lang: str,
+    *,
+    scenario: object = None,
+    siting: pd.DataFrame | None = None,
+) -> bytes:
+    """The report as bytes (for a download button): :func:`build_report` into a temporary file.
+
+    The media type of the bytes is ``MEDIA_TYPES[fmt]``.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="planner-report-") as tmp:
+        path = build_report(result, fmt, lang, Path(tmp) / f"report.{fmt}", scenario=scenario, siting=siting)
+        return path.read_bytes()

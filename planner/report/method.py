@@ -9,6 +9,7 @@ from pathlib import Path
 
 from planner.report.model import Column, Fact, Ref, Table
 from planner.report.tables import ResultTables
+from planner.report.text import fmt_number
 
 VALIDATION = "validation.csv"
 
@@ -196,6 +197,10 @@ class ReportBuilder(ResultTables):
             return self.text_cell(self.t(f"op_{value}"))
         if key == "type" and isinstance(value, str) and value in self.book.types:
             return self.text_cell(self.type_label(value))
+        if key == "floor_area_m2" and isinstance(value, int | float):
+            return self.text_cell(fmt_number(value, "area"))
+        if key in ("lon", "lat") and isinstance(value, int | float):
+            return self.text_cell(f"{value:.6f}")
         return self.text_cell(value)
 
 

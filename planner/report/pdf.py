@@ -28,8 +28,6 @@ def write_pdf(report: Report, result: Analysis, out_path: Path, *, siting: pd.Da
     weasyprint = _weasyprint()
     font = cjk_font()
     html = render_html(report, result, for_pdf=True, siting=siting, font_family=font.family)
-    for name in ("weasyprint", "fontTools"):
-        logging.getLogger(name).setLevel(max(logging.getLogger(name).level, logging.ERROR))
     document = weasyprint.HTML(string=html, base_url=str(out_path.parent))
     return write_atomic(out_path, lambda p: document.write_pdf(str(p)))
 
