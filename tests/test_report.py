@@ -20,14 +20,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_report_data import Run, run_district
+from test_report_data import Run, make_district, run_district, write_osm_grid
 
 import planner
 from planner.errors import PlannerError
 from planner.report import build_report
 from planner.report.cartography import label_points, scale_length, true_north_angle
 from planner.report.content import build_content
-from planner.report.figures import failure_classes
+from planner.report.figures import draw_map, failure_classes
 from planner.report.model import Num, Ref, Report
 from planner.report.text import fmt_number, tr, zh_punct
 
@@ -280,8 +280,6 @@ def test_scenario_objects_with_dataclass_edits(district_run: Run) -> None:
 
 def test_district_without_sub_districts_or_streets(tmp_path: Path) -> None:
     path = tmp_path / "flat.gpkg"
-    from test_report_data import make_district
-
     make_district(path, nx=2, ny=2, sub_districts=False)
     result = planner.analyze(planner.load_study(path), mode="euclidean")
     planner.write_results(result, tmp_path / "results")
@@ -421,3 +419,38 @@ def test_number_refs_are_well_formed(district_run: Run) -> None:
     files |= {"validation.csv", "rulebook"}
     assert {n.ref.file for n in report.nums if n.ref} <= files
     assert all(isinstance(n, Num) for n in report.nums)
+
+
+def test_osm_streets_are_credited(tmp_path: Path) -> None:
+    gpkg = make_district(tmp_path / "d.gpkg", nx=2, ny=1)
+    osm = write_osm_grid(tmp_path / "streets.osm", nx=2, ny=1)
+    result = planner.analyze(planner.load_study(gpkg, streets=osm))
+    assert result.study.streets_from_osm
+    zh, en = build_content(result, "zh"), build_content(result, "en")
+    assert en.attribution.startswith("Streets © OpenStreetMap contributors")
+    assert zh.attribution.startswith("道路 © OpenStreetMap 贡献者")
+    html = build_report(result, "html", "en", tmp_path / "r.html").read_text("utf-8")
+    assert "© OpenStreetMap contributors, available under the Open Database Licence" in html
+    # without OSM data there is no OSM credit
+    plain = build_content(planner.analyze(planner.load_study(gpkg)), "en")
+    assert "OpenStreetMap" not in plain.attribution
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_map_has_legend_scale_bar_north_arrow_and_attribution(district_run: Run, lang: str) -> None:
+    report = build_content(district_run.result, lang)
+    assert {m.kind for m in report.maps} == {"compliance", "rules", "coverage"}
+    assert sum(m.kind == "coverage" for m in report.maps) == len(district_run.result.study.rulebook.types)
+    north, unit = ("北", "米") if lang == "zh" else ("N", " m")
+    for spec in report.maps:
+        fig = draw_map(spec, district_run.result, report)
+        texts = [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
+        assert fig.legends, spec.key
+        assert report.attribution in texts, spec.key
+        assert north in texts, spec.key
+        assert any(t.endswith(unit) or t.endswith("km" if lang == "en" else "公里") for t in texts), spec.key
+        labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+        if spec.kind == "coverage":
+            assert district_run.result.study.rulebook.types[spec.type_key].name(lang) in labels
+            for cid, num in spec.labels.items():
+                assert num.text in texts, (spec.key, cid)

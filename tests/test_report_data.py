@@ -162,3 +162,26 @@ def run_district(folder: Path, **layout: object) -> Run:
     result = planner.analyze(planner.load_study(path))
     planner.write_results(result, folder / "results")
     return Run(result, folder / "results", folder)
+
+
+def write_osm_grid(path: Path, *, nx: int = 2, ny: int = 1, block_m: float = 600.0, step: float = 100.0) -> Path:
+    """The street grid of ``make_district`` as a small OpenStreetMap XML file (WGS84)."""
+    import pyproj
+
+    to_ll = pyproj.Transformer.from_crs(CRS, 4326, always_xy=True)
+    cols, rows = round(nx * block_m / step), round(ny * block_m / step)
+    node_id = {}
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="planner tests">']
+    for i in range(cols + 1):
+        for j in range(rows + 1):
+            lon, lat = to_ll.transform(X0 + i * step, Y0 + j * step)
+            node_id[i, j] = len(node_id) + 1
+            out.append(f'<node id="{node_id[i, j]}" version="1" lat="{lat:.8f}" lon="{lon:.8f}"/>')
+    ways = [[node_id[i, j] for j in range(rows + 1)] for i in range(cols + 1)]
+    ways += [[node_id[i, j] for i in range(cols + 1)] for j in range(rows + 1)]
+    for k, nodes in enumerate(ways, start=1):
+        refs = "".join(f'<nd ref="{n}"/>' for n in nodes)
+        out.append(f'<way id="{k}" version="1">{refs}<tag k="highway" v="residential"/></way>')
+    out.append("</osm>")
+    path.write_text("\n".join(out), encoding="utf-8")
+    return path

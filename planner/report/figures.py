@@ -58,15 +58,19 @@ STREET = "#c9c9c9"
 
 def render_map(spec: MapSpec, result: Analysis, report: Report, *, siting: pd.DataFrame | None = None) -> bytes:
     """The map ``spec`` of ``result`` as SVG bytes, labelled in the report's language."""
-    if spec.kind == "compliance":
-        fig = _compliance(spec, result, report)
-    elif spec.kind == "rules":
-        fig = _rules(result, report)
-    else:
-        fig = _coverage(spec, result, report, siting)
+    fig = draw_map(spec, result, report, siting=siting)
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", dpi=DPI, metadata={"Date": None})
     return buf.getvalue()
+
+
+def draw_map(spec: MapSpec, result: Analysis, report: Report, *, siting: pd.DataFrame | None = None) -> Figure:
+    """The map ``spec`` of ``result`` as a matplotlib figure."""
+    if spec.kind == "compliance":
+        return _compliance(spec, result, report)
+    if spec.kind == "rules":
+        return _rules(result, report)
+    return _coverage(spec, result, report, siting)
 
 
 # -- layout ---------------------------------------------------------------------------------
