@@ -454,3 +454,22 @@ def test_every_map_has_legend_scale_bar_north_arrow_and_attribution(district_run
             assert district_run.result.study.rulebook.types[spec.type_key].name(lang) in labels
             for cid, num in spec.labels.items():
                 assert num.text in texts, (spec.key, cid)
+
+
+def test_none_and_all_read_naturally(tmp_path: Path) -> None:
+    city = tmp_path / "city.toml"
+    city.write_text(
+        "[community_rules.staff_ratio]\n"
+        'per_10k_residents = { value = 1000, source = "HUBEI-14", status = "V2" }\n'
+        "[community_rules.grid_households]\n"
+        'min_households = { value = 1, source = "GRID-BLOG", status = "V2" }\n'
+        'max_households = { value = 100000, source = "GRID-BLOG", status = "V2" }\n',
+        encoding="utf-8",
+    )
+    gpkg = make_district(tmp_path / "d.gpkg", nx=2, ny=1)
+    result = planner.analyze(planner.load_study(gpkg, rules=city))
+    en, zh = build_content(result, "en").standards, build_content(result, "zh").standards
+    assert any(s.startswith("None of the 2 communities have at least 1,000 community workers") for s in en)
+    assert any(s.startswith("All 2 communities have governance grids of 1–100,000 households") for s in en)
+    assert any(s.startswith("2个社区均未达到每万名常住人口1,000名社区工作者的标准") for s in zh)
+    assert any(s.startswith("2个社区全部符合每格1–100,000户的网格规模") for s in zh)

@@ -53,21 +53,26 @@ class SummaryBuilder(ContentBuilder):
             if rule.kind == "coverage":
                 continue
             p = f"rules.{rid}"
-            n = self.sum_(f"{p}.communities_passing")
             total = self.sum_(f"{p}.communities_passing + {p}.communities_failing")
-            text = self._standard_sentence(rid, rule.kind, rule.name(self.lang), n.text, total.text)
+            passing = self.s["rules"][rid]["communities_passing"]
+            if passing == 0:
+                lead = self.t("lead_none", total=total.text)
+            elif passing == total.value:
+                lead = self.t("lead_all", total=total.text)
+            else:
+                lead = self.t("lead_some", n=self.sum_(f"{p}.communities_passing").text, total=total.text)
+            text = self._standard_sentence(rid, rule.kind, rule.name(self.lang), lead)
             if self.s["rules"][rid]["communities_not_assessed"]:
                 text += self.t("std_not_assessed", na=self.sum_(f"{p}.communities_not_assessed").text)
             out.append(text)
         return out
 
-    def _standard_sentence(self, rid: str, kind: str, name: str, n: str, total: str) -> str:
+    def _standard_sentence(self, rid: str, kind: str, name: str, lead: str) -> str:
         num = f"rules.{rid}.numbers"
         if kind == "complex_floor_area":
             text = self.t(
                 "std_complex",
-                n=n,
-                total=total,
+                lead=lead,
                 min_m2=self.sum_(f"{num}.min_m2.value", "area").text,
                 per100=self.sum_(f"{num}.per_100_households_m2.value", "num").text,
             )
@@ -80,8 +85,7 @@ class SummaryBuilder(ContentBuilder):
             d = "district"
             return self.t(
                 "std_staff",
-                n=n,
-                total=total,
+                lead=lead,
                 per10k=self.sum_(f"{num}.per_10k_residents.value", "num").text,
                 staff=self.sum_(f"{d}.staff").text,
                 residents=self.sum_(f"{d}.residents").text,
@@ -91,10 +95,10 @@ class SummaryBuilder(ContentBuilder):
         if kind == "grid_households":
             lo = self.sum_(f"{num}.min_households.value", "num").text
             hi = self.sum_(f"{num}.max_households.value", "num").text
-            return self.t("std_grid", n=n, total=total, lo=lo, hi=hi)
+            return self.t("std_grid", lead=lead, lo=lo, hi=hi)
         if kind == "facility_floor_area":
-            return self.t("std_facility_area", n=n, total=total, below=self.facilities_below().text)
-        return self.t("std_generic", n=n, total=total, rule=name)
+            return self.t("std_facility_area", lead=lead, below=self.facilities_below().text)
+        return self.t("std_generic", lead=lead, rule=name)
 
     def shortfall_total(self, rid: str) -> Num:
         """Complex floor area missing in all failing communities (m²)."""

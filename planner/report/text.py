@@ -73,35 +73,34 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{share}的居民居住在{type}{radius}米直线距离内。",
     ),
     "standards_heading": ("Which communities meet the standards", "各社区达标情况"),
+    "lead_some": ("{n} of {total} communities", "{total}个社区中有{n}个"),
+    "lead_none": ("None of the {total} communities", "{total}个社区均未"),
+    "lead_all": ("All {total} communities", "{total}个社区全部"),
     "std_complex": (
-        "{n} of {total} communities meet the community-service complex standard of at least {min_m2} m² "
-        "and {per100} m² per 100 households.",
-        "{total}个社区中有{n}个达到社区综合服务设施标准(建筑面积不少于{min_m2}平方米,且每百户不低于{per100}平方米)。",
+        "{lead} meet the community-service complex standard of at least {min_m2} m² and {per100} m² per 100 "
+        "households.",
+        "{lead}达到社区综合服务设施标准(建筑面积不少于{min_m2}平方米,且每百户不低于{per100}平方米)。",
     ),
     "std_complex_short": (
         "Together the failing communities lack {short} m² of complex floor area.",
         "未达标社区合计缺少综合服务设施建筑面积{short}平方米。",
     ),
     "std_staff": (
-        "{n} of {total} communities have at least {per10k} community workers per 10,000 residents. "
+        "{lead} have at least {per10k} community workers per 10,000 residents. "
         "The district has {staff} workers for {residents} residents, {ratio} per 10,000; "
         "{need} more are needed to bring every community up to the standard.",
-        "{total}个社区中有{n}个达到每万名常住人口{per10k}名社区工作者的标准。全区共有社区工作者{staff}名,"
+        "{lead}达到每万名常住人口{per10k}名社区工作者的标准。全区共有社区工作者{staff}名,"
         "服务常住人口{residents}人,每万人{ratio}名;要使每个社区达标,还需增加{need}名。",
     ),
     "std_grid": (
-        "{n} of {total} communities have governance grids of {lo}–{hi} households each.",
-        "{total}个社区中有{n}个的网格规模在每格{lo}–{hi}户之间。",
+        "{lead} have governance grids of {lo}–{hi} households each.",
+        "{lead}符合每格{lo}–{hi}户的网格规模。",
     ),
     "std_facility_area": (
-        "{n} of {total} communities have every facility at or above the minimum floor area of its type; "
-        "{below} facilities are smaller.",
-        "{total}个社区中有{n}个的所有设施均达到相应类型的最低建筑面积;另有{below}处设施面积不足。",
+        "{lead} have every facility at or above the minimum floor area of its type; {below} facilities are smaller.",
+        "{lead}满足所有设施不低于相应类型最低建筑面积的要求;全区另有{below}处设施面积不足。",
     ),
-    "std_generic": (
-        "{n} of {total} communities meet the standard “{rule}”.",
-        "{total}个社区中有{n}个达到“{rule}”标准。",
-    ),
+    "std_generic": ("{lead} meet the standard “{rule}”.", "{lead}达到“{rule}”标准。"),
     "std_not_assessed": (" {na} could not be assessed (data missing).", "另有{na}个社区因数据缺失未评估。"),
     "gaps_heading": ("The three most urgent gaps", "最突出的三项短板"),
     "gaps_ranking": (
