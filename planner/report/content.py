@@ -232,11 +232,8 @@ class ContentBuilder:
         facts = [
             Fact(self.t("district"), self.result.study.name),
             Fact(self.t("analysis_date"), str(self.s["generated"])[:10]),
-            Fact(
-                self.t("rulebook"),
-                f"{self.book.name_zh if self.lang == 'zh' else self.book.name_en} — "
-                + self.t("rulebook_version", id=rb["id"], version=rb["version"]),
-            ),
+            Fact(self.t("rulebook"), self.book.name_zh if self.lang == "zh" else self.book.name_en),
+            Fact(self.t("rulebook_id"), self.t("rulebook_version", id=rb["id"], version=rb["version"])),
             Fact(self.t("distance_mode"), self.mode_text()),
             Fact(self.t("analysis_crs"), f"{self.s['analysis_crs_name']} ({self.s['analysis_crs']})"),
         ]

@@ -24,6 +24,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "district": ("District", "评估区域"),
     "analysis_date": ("Analysis date", "分析日期"),
     "rulebook": ("Rulebook", "规则库"),
+    "rulebook_id": ("Rulebook version", "规则库版本"),
     "rulebook_version": ("{id}, version {version}", "{id},版本 {version}"),
     "distance_mode": ("Distance", "距离计算"),
     "mode_walk": ("walking distance along the street network", "沿道路网络的步行距离"),
