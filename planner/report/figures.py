@@ -77,7 +77,7 @@ def draw_map(spec: MapSpec, result: Analysis, report: Report, *, siting: pd.Data
 
 
 def _fonts() -> dict[str, FontProperties]:
-    family = cjk_font().family
+    family = cjk_font().mpl_family
     fonts = {size: FontProperties(family=[family], size=pt) for size, pt in (("s", 6.0), ("m", 7.5), ("l", 9.0))}
     fonts["label"] = FontProperties(family=[family], size=7.5, weight="bold")
     fonts["name"] = FontProperties(family=[family], size=6.6, weight="bold")

@@ -38,10 +38,15 @@ INSTALL_HINT = (
 
 @dataclass(frozen=True)
 class CJKFont:
-    """A CJK font family and the file it is in."""
+    """A CJK font family and the file it is in.
+
+    ``family`` is the fontconfig name (used by the PDF); ``mpl_family`` the name matplotlib
+    knows the same file by (a font collection may be listed under another face's name).
+    """
 
     family: str
     path: str
+    mpl_family: str = ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -79,9 +84,13 @@ def _fontconfig_fonts() -> dict[str, str]:
         file, _, families = line.partition(": ")
         for family in families.split(","):
             family = family.strip()
-            if family and file and family not in found:
+            if family and file and (family not in found or (not _heavy(file) and _heavy(found[family]))):
                 found[family] = file.strip()
     return found
+
+
+def _heavy(file: str) -> bool:
+    return any(w in file for w in ("Bold", "Black", "Heavy", "Light", "Thin"))
 
 
 def _matplotlib_fonts() -> dict[str, str]:
@@ -92,12 +101,20 @@ def _matplotlib_fonts() -> dict[str, str]:
 
 
 def _register(font: CJKFont) -> CJKFont:
-    """Make sure matplotlib can find the family (a font installed after its cache was built)."""
+    """Make sure matplotlib can find the font (one installed after its cache was built)."""
+    from dataclasses import replace
+
     from matplotlib import font_manager
 
-    if not any(f.name == font.family for f in font_manager.fontManager.ttflist):
+    manager = font_manager.fontManager
+    if not any(f.name == font.family for f in manager.ttflist):
         try:
-            font_manager.fontManager.addfont(font.path)
+            manager.addfont(font.path)
         except (OSError, RuntimeError) as exc:
             raise PlannerError(f"the font file {font.path} cannot be read ({exc}); {INSTALL_HINT}") from exc
-    return font
+    names = [f.name for f in manager.ttflist if f.name == font.family]
+    if not names:  # an older matplotlib lists a collection under its first face only
+        names = [f.name for f in manager.ttflist if f.fname == font.path]
+    if not names:
+        raise PlannerError(f"matplotlib cannot use the font file {font.path}; {INSTALL_HINT}")
+    return replace(font, mpl_family=names[0])
