@@ -253,7 +253,7 @@ def _community_table(
 
 def _sub_districts(comm: pd.DataFrame, cells: pd.DataFrame, book) -> pd.DataFrame:
     sub = comm[["community_id", "sub_district"]].copy()
-    sub["sub_district"] = sub["sub_district"].fillna("(none)").astype(str)
+    sub["sub_district"] = sub["sub_district"].fillna("—").astype(str)
     c = cells[["community_id", "population"]].merge(sub, on="community_id", how="left")
     rows = []
     for name, grp in comm.assign(sub_district=sub["sub_district"]).groupby("sub_district", sort=True):

@@ -63,15 +63,13 @@ def community_checks(
     coverage
         Indexed by ``community_id`` with ``pop_covered_<type>`` and ``share_covered_<type>``.
     """
+    facts = _facility_facts(facilities, rulebook)
+    cov_rows = coverage.to_dict("index")
     rows = []
-    fac_by_comm = {cid: grp for cid, grp in facilities.groupby("community_id")}
-    empty = facilities.iloc[0:0]
     for comm in communities.itertuples(index=False):
         cid = comm.community_id
-        fac = fac_by_comm.get(cid, empty)
-        cov = coverage.loc[cid]
         for rule in rulebook.rules.values():
-            check = _check(rule, comm, fac, cov, rulebook)
+            check = _check(rule, comm, facts, cid, cov_rows[cid], rulebook)
             rows.append(
                 {
                     "community_id": cid,
@@ -99,23 +97,56 @@ def _get(row: object, name: str) -> float:
     return float(value) if value is not None and not pd.isna(value) else math.nan
 
 
-def _check(rule: CommunityRule, comm: object, fac: pd.DataFrame, cov: pd.Series, book: Rulebook) -> Check:
+@dataclass(frozen=True)
+class _Facts:
+    """Per-community facility aggregates, computed once for all communities."""
+
+    complex_area: dict[tuple[str, ...], pd.Series]  # facility types -> floor area per community
+    n_checked: pd.Series  # facilities with a known area and a minimum, per community
+    short_en: dict[object, list[str]]  # facilities below their minimum, per community
+    short_zh: dict[object, list[str]]
+
+
+def _facility_facts(fac: pd.DataFrame, book: Rulebook) -> _Facts:
+    by_types = {r.facility_types for r in book.rules.values() if r.kind == "complex_floor_area"}
+    complex_area = {
+        types: fac.loc[fac["type"].isin(types)].groupby("community_id")["floor_area_m2"].sum() for types in by_types
+    }
+    checked = fac.loc[fac["min_floor_area_m2"].notna() & fac["floor_area_m2"].notna()]
+    short = checked.loc[checked["floor_area_m2"] < checked["min_floor_area_m2"]]
+    short_en: dict[object, list[str]] = {}
+    short_zh: dict[object, list[str]] = {}
+    for cid, name, ftype, area, minimum in zip(
+        short["community_id"],
+        short["name"],
+        short["type"],
+        short["floor_area_m2"],
+        short["min_floor_area_m2"],
+        strict=True,
+    ):
+        t = book.types[ftype]
+        short_en.setdefault(cid, []).append(f"{name} {area:,.0f} m² < {minimum:,.0f} m² ({t.name_en.lower()})")
+        short_zh.setdefault(cid, []).append(f"{name}{area:,.0f}平方米,低于{t.name_zh}最低{minimum:,.0f}平方米")
+    return _Facts(complex_area, checked.groupby("community_id").size(), short_en, short_zh)
+
+
+def _check(rule: CommunityRule, comm: object, facts: _Facts, cid: object, cov: dict, book: Rulebook) -> Check:
     if rule.kind == "coverage":
         return _coverage(rule, comm, cov, book)
     if rule.kind == "complex_floor_area":
-        return _complex(rule, comm, fac, book)
+        return _complex(rule, comm, float(facts.complex_area[rule.facility_types].get(cid, 0.0)), book)
     if rule.kind == "staff_ratio":
         return _staff(rule, comm)
     if rule.kind == "grid_households":
         return _grids(rule, comm)
-    return _facility_area(fac, book)
+    return _facility_area(int(facts.n_checked.get(cid, 0)), facts.short_en.get(cid, []), facts.short_zh.get(cid, []))
 
 
 def _na(en: str, zh: str) -> Check:
     return Check(math.nan, math.nan, None, f"not assessed: {en}", f"未评估:{zh}")
 
 
-def _coverage(rule: CommunityRule, comm: object, cov: pd.Series, book: Rulebook) -> Check:
+def _coverage(rule: CommunityRule, comm: object, cov: dict, book: Rulebook) -> Check:
     key = rule.facility_types[0]
     t = book.types[key]
     pop = _get(comm, "population")
@@ -136,17 +167,16 @@ def _coverage(rule: CommunityRule, comm: object, cov: pd.Series, book: Rulebook)
     return Check(share, target, passed, en, zh)
 
 
-def _complex(rule: CommunityRule, comm: object, fac: pd.DataFrame, book: Rulebook) -> Check:
+def _complex(rule: CommunityRule, comm: object, area: float, book: Rulebook) -> Check:
     hh = _get(comm, "households")
     if math.isnan(hh):
         return _na("households unknown", "缺少户数")
-    area = float(fac.loc[fac["type"].isin(rule.facility_types), "floor_area_m2"].sum(skipna=True))
     min_m2 = rule.numbers["min_m2"].value
     per100 = rule.numbers["per_100_households_m2"].value
     need = max(min_m2, per100 * hh / 100)
     passed = area >= min_m2 and area * 100 >= per100 * hh
-    basis_en = f"{per100:g} m² per 100 households" if per100 * hh / 100 > min_m2 else f"the {min_m2:g} m² minimum"
-    basis_zh = f"每百户{per100:g}平方米" if per100 * hh / 100 > min_m2 else f"最低{min_m2:g}平方米"
+    basis_en = f"{per100:g} m² per 100 households" if per100 * hh / 100 > min_m2 else f"the {min_m2:,.0f} m² minimum"
+    basis_zh = f"每百户{per100:g}平方米" if per100 * hh / 100 > min_m2 else f"最低{min_m2:,.0f}平方米"
     names = "/".join(book.types[k].name_en.lower() for k in rule.facility_types)
     en = f"{area:,.0f} m² of {names} floor area; {need:,.0f} m² required ({basis_en})"
     zh = f"社区综合服务设施建筑面积{area:,.0f}平方米,应不少于{need:,.0f}平方米({basis_zh})"
@@ -189,24 +219,14 @@ def _grids(rule: CommunityRule, comm: object) -> Check:
     return Check(value, hi, passed, en, zh)
 
 
-def _facility_area(fac: pd.DataFrame, book: Rulebook) -> Check:
-    checked = fac.loc[fac["min_floor_area_m2"].notna() & fac["floor_area_m2"].notna()]
-    if checked.empty:
+def _facility_area(n_checked: int, short_en: list[str], short_zh: list[str]) -> Check:
+    if n_checked == 0:
         return _na("no facility with a known floor area and a minimum", "无可评估面积的设施")
-    short = checked.loc[checked["floor_area_m2"] < checked["min_floor_area_m2"]]
-    if short.empty:
-        en = f"all {len(checked)} facilities meet their minimum floor area"
-        zh = f"{len(checked)}处设施均达到最低建筑面积"
+    if not short_en:
+        en = f"all {n_checked} facilities meet their minimum floor area"
+        zh = f"{n_checked}处设施均达到最低建筑面积"
         return Check(0.0, 0.0, True, en, zh)
-    parts_en = [
-        f"{r.name} {r.floor_area_m2:,.0f} m² < {r.min_floor_area_m2:,.0f} m² ({book.types[r.type].name_en.lower()})"
-        for r in short.itertuples()
-    ]
-    parts_zh = [
-        f"{r.name}{r.floor_area_m2:,.0f}平方米,低于{book.types[r.type].name_zh}最低{r.min_floor_area_m2:,.0f}平方米"
-        for r in short.itertuples()
-    ]
-    return Check(float(len(short)), 0.0, False, "; ".join(parts_en), ";".join(parts_zh))
+    return Check(float(len(short_en)), 0.0, False, "; ".join(short_en), ";".join(short_zh))
 
 
 def wide_results(checks: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
@@ -222,10 +242,12 @@ def wide_results(checks: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     out["n_failed"] = by.size().reindex(out.index, fill_value=0).astype("int64")
     assessed = checks.loc[checks["passed"].notna()].groupby("community_id").size()
     out["n_assessed"] = assessed.reindex(out.index, fill_value=0).astype("int64")
-    out["failed_rules_en"] = (
-        by.apply(lambda g: " | ".join(g["rule_en"] + ": " + g["reason_en"])).reindex(out.index).fillna("")
+    text_en = (
+        (failed["rule_en"] + ": " + failed["reason_en"]).groupby(failed["community_id"], sort=False).agg(" | ".join)
     )
-    out["failed_rules_zh"] = (
-        by.apply(lambda g: " | ".join(g["rule_zh"] + ":" + g["reason_zh"])).reindex(out.index).fillna("")
+    text_zh = (
+        (failed["rule_zh"] + ":" + failed["reason_zh"]).groupby(failed["community_id"], sort=False).agg(" | ".join)
     )
+    out["failed_rules_en"] = text_en.reindex(out.index).fillna("")
+    out["failed_rules_zh"] = text_zh.reindex(out.index).fillna("")
     return out

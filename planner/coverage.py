@@ -15,7 +15,7 @@ import pandas as pd
 
 from planner import naming
 from planner.network import Snap
-from planner.reach import ReachEngine
+from planner.reach import Nearest, ReachEngine
 from planner.rules import Rulebook
 
 Progress = Callable[[str, float], None]
@@ -57,23 +57,28 @@ def cell_coverage(
         facility_snap = engine.snap(facilities.geometry.values)
     ftype = facilities["type"].to_numpy()
     fid = facilities["facility_id"].astype(str).to_numpy()
+    if progress:
+        progress("reach: " + ", ".join(keys), 0.0)
+    wanted = np.flatnonzero(np.isin(ftype, keys))
+    sub_snap = None
+    if facility_snap is not None:
+        sub_snap = Snap(facility_snap.segment[wanted], facility_snap.along[wanted], facility_snap.offset[wanted])
+    found = engine.nearest_groups(facilities.geometry.values[wanted], ftype[wanted], sub_snap)
     columns: dict[str, object] = {}
-    for i, key in enumerate(keys):
-        if progress:
-            progress(f"reach: {key}", i / max(len(keys), 1))
-        sel = np.flatnonzero(ftype == key)
-        sub_snap = None
-        if facility_snap is not None:
-            sub_snap = Snap(facility_snap.segment[sel], facility_snap.along[sel], facility_snap.offset[sel])
-        result = engine.nearest(facilities.geometry.values[sel], sub_snap)
+    for key in keys:
+        result = found.get(key)
+        if result is None:  # no facility of this type
+            result = Nearest(np.full(len(cells), np.inf), np.full(len(cells), -1, dtype=np.int64))
         reachable = np.isfinite(result.distance)
         dist = np.where(reachable, result.distance, np.nan)
         ids = np.full(len(dist), None, dtype=object)
-        ids[reachable] = fid[sel[result.index[reachable]]]
+        ids[reachable] = fid[wanted[result.index[reachable]]]
         radius = rulebook.types[key].radius_m.value
         columns[naming.dist(key)] = dist
         columns[naming.nearest(key)] = pd.array(ids, dtype="string")
         columns[naming.covered(key)] = reachable & (result.distance <= radius)
+    if progress:
+        progress("reach: done", 1.0)
     return pd.DataFrame(columns, index=cells.index)
 
 

@@ -58,7 +58,7 @@ class ValidationLog:
                     "reason": reason,
                     "action": action,
                     "message_en": f"{en}{': ' + detail if detail else ''}",
-                    "message_zh": zh,
+                    "message_zh": f"{zh}{':' + detail if detail else ''}",
                 }
             )
 
