@@ -19,7 +19,7 @@ import shapely
 
 from planner import naming
 from planner.analysis import Analysis
-from planner.i18n import t
+from planner.i18n import article, in_sentence, t
 from planner.outputs import for_file
 from planner.rules import CommunityRule
 
@@ -59,8 +59,8 @@ def kpis(result: Analysis, focus_type: str, lang: str, *, base: Analysis | None 
         d = n - _all_rules(base)[0]
         delta = f"{d:+d}" if d else None
     out.append(Kpi(t("kpi_communities_all", lang), t("kpi_of", lang, n=n, total=total), delta, ""))
-    name = ftype.name(lang)
-    label = t("kpi_coverage", lang, radius=ftype.radius_m.value, type=name.lower() if lang == "en" else name)
+    name = in_sentence(ftype.name(lang), lang)
+    label = t("kpi_coverage", lang, radius=ftype.radius_m.value, type=name, article=article(name, lang))
     delta = None
     if base is not None:
         d = cov["residents_covered"] - base.summary["coverage"][focus_type]["residents_covered"]
@@ -72,7 +72,8 @@ def kpis(result: Analysis, focus_type: str, lang: str, *, base: Analysis | None 
         total=cov["residents"],
         share=cov["share_covered"] if np.isfinite(cov["share_covered"]) else 0.0,
         radius=ftype.radius_m.value,
-        type=name.lower() if lang == "en" else name,
+        type=name,
+        article=article(name, lang),
     )
     out.append(Kpi(label, f"{_pct(cov['share_covered'])}", delta, sentence))
     for rid in _headline_rules(result):

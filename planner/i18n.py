@@ -73,7 +73,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # KPIs
     "kpi_residents": ("Residents", "常住人口"),
     "kpi_communities_all": ("Communities meeting every rule", "全部达标的社区"),
-    "kpi_coverage": ("Within {radius:g} m of a {type}", "{type}{radius:g}米覆盖"),
+    "kpi_coverage": ("Within {radius:g} m of {article}{type}", "{type}{radius:g}米覆盖"),
     "kpi_rule": ("{rule}", "{rule}"),
     "kpi_of": ("{n} of {total}", "{n} / {total}"),
     "kpi_rule_sentence": (
@@ -81,7 +81,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "{total}个社区中有{n}个达到“{rule}”",
     ),
     "kpi_residents_sentence": (
-        "{covered:,} of {total:,} residents ({share:.0%}) live within {radius:g} m of a {type}",
+        "{covered:,} of {total:,} residents ({share:.0%}) live within {radius:g} m of {article}{type}",
         "{total:,}名居民中有{covered:,}人({share:.0%})居住在{type}{radius:g}米范围内",
     ),
     "residents_unit": ("residents", "人"),
@@ -281,6 +281,13 @@ def t(key: str, lang: str = "en", /, **values: object) -> str:
 def in_sentence(name: str, lang: str) -> str:
     """A facility type name as it reads inside an English sentence (lower case); Chinese unchanged."""
     return name if lang == "zh" else name[:1].lower() + name[1:]
+
+
+def article(name: str, lang: str) -> str:
+    """The English indefinite article, with its space, for a noun phrase (empty in Chinese)."""
+    if lang == "zh":
+        return ""
+    return "an " if name[:1].lower() in "aeiou" else "a "
 
 
 def mode_name(mode: str, lang: str) -> str:

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pandas as pd
 
 from planner import naming
+from planner.i18n import article, in_sentence
 from planner.report.content import COMMUNITIES, FACILITIES, ContentBuilder, eval_frame
 from planner.report.model import MapSpec, Num, Ref
-from planner.report.text import article, type_name
 
 
 class SummaryBuilder(ContentBuilder):
@@ -40,7 +40,7 @@ class SummaryBuilder(ContentBuilder):
         out = []
         key = "headline_walk" if self.s["distance_mode"] == "walk" else "headline_euclidean"
         for t in self.s["coverage"]:
-            name = type_name(self.type_label(t), self.lang)
+            name = in_sentence(self.type_label(t), self.lang)
             share = self.sum_(f"coverage.{t}.share_covered", "share")
             radius = self.sum_(f"coverage.{t}.radius_m", "num")
             out.append(self.t(key, share=share.text, radius=radius.text, type=name, article=article(name, self.lang)))
@@ -154,7 +154,7 @@ class SummaryBuilder(ContentBuilder):
         n = self.sum_(f"{p}.residents - {p}.residents_covered")
         share = self.sum_(f"1 - {p}.share_covered", "share")
         radius = self.sum_(f"{p}.radius_m", "num")
-        name = type_name(self.type_label(t), self.lang)
+        name = in_sentence(self.type_label(t), self.lang)
         where = self._top(self.comm, f"population - {naming.pop_covered(t)}", "count")
         key = "gap_coverage_walk" if self.s["distance_mode"] == "walk" else "gap_coverage_euclidean"
         return self.t(

@@ -396,18 +396,6 @@ def zh_punct(text: str) -> str:
     return _PUNCT.sub(lambda m: _FULL[m[1] or m[2]], text)
 
 
-def article(name: str, lang: str) -> str:
-    """The English indefinite article for a lower-case noun phrase (empty in Chinese)."""
-    if lang == "zh":
-        return ""
-    return "an " if name[:1].lower() in "aeiou" else "a "
-
-
-def type_name(name: str, lang: str) -> str:
-    """A facility-type name as it reads inside a sentence (lower case in English)."""
-    return name if lang == "zh" else name[:1].lower() + name[1:]
-
-
 def fmt_number(value: object, kind: str) -> str:
     """A number as the report writes it.
 
