@@ -293,7 +293,7 @@ def _summary(study: Study, options: Options, cells, comm, fac, checks, validatio
     return {
         "planner_version": __version__,
         "study": study.name,
-        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),  # local time, with offset
         "distance_mode": options.mode,
         "analysis_crs": study.crs.to_string(),
         "analysis_crs_name": study.crs.name,
