@@ -20,6 +20,8 @@ import shapely
 
 import planner
 from planner.analysis import Analysis
+from planner.report.html import HIDDEN
+from planner.report.model import Num, Report
 
 CRS = "EPSG:32648"
 X0, Y0 = 400_000.0, 3_390_000.0
@@ -185,3 +187,15 @@ def write_osm_grid(path: Path, *, nx: int = 2, ny: int = 1, block_m: float = 600
     out.append("</osm>")
     path.write_text("\n".join(out), encoding="utf-8")
     return path
+
+
+def printed_nums(report: Report) -> list[Num]:
+    """The numbers of the report that HTML and PDF print (not the spreadsheet-only columns)."""
+    hidden = {
+        id(cell.num)
+        for table in report.tables()
+        for row in table.rows
+        for col, cell in zip(table.columns, row, strict=True)
+        if col.key in HIDDEN.get(table.key, ()) and cell.num is not None
+    }
+    return [n for n in report.nums if n.kind != "pass" and id(n) not in hidden]

@@ -9,12 +9,11 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from test_report_data import Run, run_district
+from test_report_data import Run, printed_nums, run_district
 
 from planner.report import build_report
 from planner.report.content import build_content
-from planner.report.html import HIDDEN, css_string
-from planner.report.model import Num, Report
+from planner.report.html import css_string
 
 
 @pytest.fixture(scope="module")
@@ -120,15 +119,3 @@ def test_html_labels_in_the_language(html_report: tuple[str, Path, Page]) -> Non
 
 def test_district_name_cannot_break_out_of_css() -> None:
     assert css_string('a"b</style><script>') == '"a\\22 b\\3c /style\\3e \\3c script\\3e "'
-
-
-def printed_nums(report: Report) -> list[Num]:
-    """The numbers of the report that HTML and PDF print (not the spreadsheet-only columns)."""
-    hidden = {
-        id(cell.num)
-        for table in report.tables()
-        for row in table.rows
-        for col, cell in zip(table.columns, row, strict=True)
-        if col.key in HIDDEN.get(table.key, ()) and cell.num is not None
-    }
-    return [n for n in report.nums if n.kind != "pass" and id(n) not in hidden]

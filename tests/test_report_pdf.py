@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from test_report_data import Run, run_district
+from test_report_data import Run, printed_nums, run_district
 
 from planner.report import build_report
 from planner.report.content import build_content
-from planner.report.html import HIDDEN
-from planner.report.model import Num, Report
 
 
 @pytest.fixture(scope="module")
@@ -86,15 +84,3 @@ def test_pdf_pages(pdf: tuple[str, Path, PdfReader], district_run: Run) -> None:
     assert sizes <= {(595, 842), (842, 595)}  # A4, with the matrix on a landscape page
     assert (842, 595) in sizes
     assert 8 <= len(reader.pages) <= 40
-
-
-def printed_nums(report: Report) -> list[Num]:
-    """The numbers of the report that HTML and PDF print (not the spreadsheet-only columns)."""
-    hidden = {
-        id(cell.num)
-        for table in report.tables()
-        for row in table.rows
-        for col, cell in zip(table.columns, row, strict=True)
-        if col.key in HIDDEN.get(table.key, ()) and cell.num is not None
-    }
-    return [n for n in report.nums if n.kind != "pass" and id(n) not in hidden]
