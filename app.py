@@ -14,7 +14,6 @@ import logging
 import os
 import time
 
-import altair as alt
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -67,8 +66,14 @@ def upload_analysis(
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def service_areas(key: str, focus: str, _result: planner.Analysis):
-    """Service areas of one facility type for one result (``key`` names the study and scenario)."""
+    """Service areas of one facility type in a study's existing situation (``key`` names the study)."""
     return catchments.service_areas(_result, focus)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def scenario_service_areas(key: str, focus: str, _areas, _base: planner.Analysis, _result: planner.Analysis):
+    """Service areas in a scenario (``key`` names the study and scenario): only moved and added ones are new."""
+    return catchments.update_service_areas(_areas, _base, _result, focus)
 
 
 @st.cache_resource(show_spinner=False)
@@ -81,9 +86,6 @@ def leaflet_assets() -> assets.MapAssets | None:
 
 def init_state() -> None:
     carry_over_language()
-    if st.session_state.pop("_clear_point", False):
-        for key in ("pt_lon", "pt_lat"):
-            st.session_state[key] = None
     defaults = {
         "lang": DEFAULT_LANG,
         "scenario": sc.Scenario(),
@@ -97,22 +99,19 @@ def init_state() -> None:
 
 
 def on_map_event() -> None:
-    """A click on the map: remember the point, or select the facility clicked."""
-    event = st.session_state.get("map") or {}
-    obj = event.get("last_object_clicked")
-    click = event.get("last_clicked")
-    base = st.session_state.get("_base")
-    if obj and obj != st.session_state.get("last_object") and base is not None:
-        st.session_state["last_object"] = obj
-        fid = dashboard.nearest_facility(base_or_scenario(), obj["lng"], obj["lat"], max_m=3.0)
-        if fid is not None:
-            st.session_state["selected_facility"] = fid
-            st.session_state[k("edit_facility")] = fid
-            return
-    if click and click != st.session_state.get("last_click"):
-        st.session_state["last_click"] = click
-        st.session_state["pt_lon"] = round(float(click["lng"]), 6)
-        st.session_state["pt_lat"] = round(float(click["lat"]), 6)
+    """A click on the map: select the facility clicked, or remember the point for a new one."""
+    click = (st.session_state.get("map") or {}).get("last_clicked")
+    if not click or click == st.session_state.get("last_click") or st.session_state.get("_base") is None:
+        return
+    st.session_state["last_click"] = click
+    # a click on a facility's icon arrives at the facility's own position
+    fid = dashboard.nearest_facility(base_or_scenario(), click["lng"], click["lat"], max_m=3.0)
+    if fid is not None:
+        st.session_state["selected_facility"] = fid
+        st.session_state[k("edit_facility")] = fid
+        return
+    st.session_state["pt_lon"] = round(float(click["lng"]), 6)
+    st.session_state["pt_lat"] = round(float(click["lat"]), 6)
 
 
 #: widgets whose option labels change with the language: their keys carry the language, and
@@ -292,14 +291,26 @@ def map_options(result: planner.Analysis, lang: str) -> dict:
     return {"focus": focus, "view": view, "rule": rule or None, "areas": areas, "basemap": basemap}
 
 
+def focus_service_areas(base: planner.Analysis, result: planner.Analysis, focus: str):
+    """The service areas of the focus type: the study's, updated for the scenario's edits."""
+    study_key, scenario_json = st.session_state["_result_key"]
+    areas = service_areas(digest(study_key), focus, base)
+    if result is base or not scenario_json:
+        return areas
+    return scenario_service_areas(digest(f"{study_key}\n{scenario_json}"), focus, areas, base, result)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def draw_map(result: planner.Analysis, scenario: sc.Scenario, opts: dict, lang: str, community: str | None) -> None:
+    """The map: a base that stays drawn (Leaflet, streets) and the layers, updated in place."""
     local = leaflet_assets()
     if local is None:
         st.warning(t("assets_missing", lang))
-    areas = None
-    if opts["areas"]:
-        key = str(st.session_state.get("_result_key"))
-        areas = service_areas(hashlib.sha256(key.encode()).hexdigest(), opts["focus"], result)
+    base = st.session_state["_base"]
+    areas = focus_service_areas(base, result, opts["focus"]) if opts["areas"] else None
     point = None
     if st.session_state.get("pt_lon") is not None and st.session_state.get("pt_lat") is not None:
         point = (float(st.session_state["pt_lon"]), float(st.session_state["pt_lat"]))
@@ -315,16 +326,17 @@ def draw_map(result: planner.Analysis, scenario: sc.Scenario, opts: dict, lang: 
         changed=sc.changed_facility_ids(scenario),
         assets=local or assets.CDN_ASSETS,
     )
-    removed = sc.removed_facilities(st.session_state["_base"].study, scenario) if scenario.edits else None
-    m = maps.build_map(result, options, service_areas=areas, removed=removed)
-    st.session_state["_map"] = m
+    removed = sc.removed_facilities(base.study, scenario) if scenario.edits else None
+    st.session_state["_map_args"] = (result, options, areas, removed)  # for the map download
+    # the base map's script is the same on every run, so streamlit-folium keeps the drawn map
+    # (and its zoom) and only hands it the new layers
     st_folium(
-        m,
+        maps.base_map(base, assets=options.assets),
         key="map",
         height=680,
         use_container_width=True,
-        returned_objects=["last_clicked", "last_object_clicked"],
-        feature_group_to_add=maps.click_overlay(result, options),
+        returned_objects=["last_clicked"],
+        feature_group_to_add=maps.map_layers(result, options, service_areas=areas, removed=removed),
         on_change=on_map_event,
     )
     st.caption(t("map_hint", lang))
@@ -347,19 +359,22 @@ def whatif_panel(base: planner.Analysis, result: planner.Analysis, scenario: sc.
             key=k("new_type"),
         )
         minimum = book.types[ftype].min_floor_area_m2
-        area = st.number_input(
+        st.number_input(
             f"{t('floor_area', lang)} (m²)",
             min_value=0.0,
             value=float(minimum.value) if minimum else 500.0,
             step=50.0,
             key=f"new_area_{ftype}",
         )
-        name = st.text_input(t("new_name", lang), value="", key="new_name")
-        if st.button(t("add", lang), key="add", type="primary", disabled=lon is None or lat is None):
-            fid = scenario.new_id(base.study.facilities["facility_id"])
-            label = name.strip() or t("new_name_default", lang, type=in_sentence(book.types[ftype].name(lang), lang))
-            edit = sc.Edit("add", fid, type=ftype, name=label, floor_area_m2=area, lon=lon, lat=lat)
-            push_edit(edit, lang)
+        st.text_input(t("new_name", lang), value="", key="new_name")
+        st.button(
+            t("add", lang),
+            key="add",
+            type="primary",
+            disabled=lon is None or lat is None,
+            on_click=push_edit,
+            args=("add",),
+        )
     with st.container(border=True):
         st.markdown(f"**{t('edit_title', lang)}**")
         labels = dashboard.facility_labels(result, lang)
@@ -377,33 +392,62 @@ def whatif_panel(base: planner.Analysis, result: planner.Analysis, scenario: sc.
             st.session_state["selected_facility"] = fid
             row = result.facilities.loc[result.facilities["facility_id"].astype(str) == fid].iloc[0]
             current = float(row["floor_area_m2"]) if row["floor_area_m2"] == row["floor_area_m2"] else 0.0
-            new_area = st.number_input(
+            st.number_input(
                 f"{t('floor_area', lang)} (m²)", min_value=0.0, value=current, step=50.0, key=f"resize_{fid}"
             )
             b1, b2, b3 = st.columns(3)
-            if b1.button(t("move_here", lang), key="move", disabled=lon is None or lat is None):
-                push_edit(sc.Edit("move", fid, lon=lon, lat=lat), lang)
-            if b2.button(t("resize", lang), key="resize"):
-                push_edit(sc.Edit("resize", fid, floor_area_m2=new_area), lang)
-            if b3.button(t("remove", lang), key="remove"):
-                st.session_state["selected_facility"] = None
-                push_edit(sc.Edit("remove", fid), lang, clear_choice=True)
+            no_point = lon is None or lat is None
+            b1.button(t("move_here", lang), key="move", disabled=no_point, on_click=push_edit, args=("move", fid))
+            b2.button(t("resize", lang), key="resize", on_click=push_edit, args=("resize", fid))
+            b3.button(t("remove", lang), key="remove", on_click=push_edit, args=("remove", fid))
+    if st.session_state.get("_edit_error"):
+        st.error(st.session_state.pop("_edit_error"))
     edits_summary(base, result, scenario, lang)
 
 
-def push_edit(edit: sc.Edit, lang: str, *, clear_choice: bool = False) -> None:
-    scenario = st.session_state["scenario"].with_edit(edit)
-    base = st.session_state["_base"]
+def push_edit(op: str, fid: str | None = None) -> None:
+    """A what-if button's callback: check the edit and keep it, before the page is drawn again.
+
+    Run as a callback, the edit is in the scenario when the script runs, so the page is
+    drawn once, with the new figures and map (not once more after an ``st.rerun``). The
+    values come from the widgets' current state: the position from the longitude and
+    latitude boxes, the new facility's type, floor area and name from the add form, a new
+    floor area from the chosen facility's box.
+    """
+    state = st.session_state
+    scenario = state["scenario"]
+    fields: dict = {}
+    if op in ("add", "move"):
+        fields.update(lon=state.get("pt_lon"), lat=state.get("pt_lat"))
+    if op == "add":
+        lang = state.get("lang", DEFAULT_LANG)
+        book = state["_base"].study.rulebook
+        ftype = state[k("new_type")]
+        default = t("new_name_default", lang, type=in_sentence(book.types[ftype].name(lang), lang))
+        fid = scenario.new_id(state["_base"].study.facilities["facility_id"])
+        name = (state.get("new_name") or "").strip() or default
+        fields.update(type=ftype, name=name, floor_area_m2=state.get(f"new_area_{ftype}"))
+    if op == "resize":
+        fields["floor_area_m2"] = state.get(f"resize_{fid}")
     try:
-        sc.apply_edits(base.study, scenario)  # checks the edit before keeping it
+        scenario = scenario.with_edit(sc.Edit(op, str(fid), **fields))
+        sc.apply_edits(state["_base"].study, scenario)  # checks the edit before keeping it
     except planner.PlannerError as exc:
-        st.error(str(exc))
+        state["_edit_error"] = str(exc)
         return
-    st.session_state["scenario"] = scenario
-    st.session_state["_clear_point"] = True
-    if clear_choice:
-        st.session_state.pop(k("edit_facility"), None)
-    st.rerun()
+    state["scenario"] = scenario
+    state["pt_lon"] = state["pt_lat"] = None  # the point was used
+    if op == "remove":
+        state["selected_facility"] = None
+        state.pop(k("edit_facility"), None)
+
+
+def undo_edit() -> None:
+    st.session_state["scenario"] = st.session_state["scenario"].without_last()
+
+
+def reset_scenario() -> None:
+    st.session_state["scenario"] = sc.Scenario()
 
 
 def edits_summary(base: planner.Analysis, result: planner.Analysis, scenario: sc.Scenario, lang: str) -> None:
@@ -417,12 +461,8 @@ def edits_summary(base: planner.Analysis, result: planner.Analysis, scenario: sc
         lines.append(f"1. **{op_name(e.op, lang)}** {e.name or e.facility_id} ({e.facility_id}){extra}")
     st.markdown("\n".join(lines))
     c1, c2 = st.columns(2)
-    if c1.button(t("undo", lang), key="undo"):
-        st.session_state["scenario"] = scenario.without_last()
-        st.rerun()
-    if c2.button(t("reset", lang), key="reset"):
-        st.session_state["scenario"] = sc.Scenario()
-        st.rerun()
+    c1.button(t("undo", lang), key="undo", on_click=undo_edit)
+    c2.button(t("reset", lang), key="reset", on_click=reset_scenario)
     st.markdown(f"**{t('change_title', lang)}**")
     lines = sc.describe_change(base, result, lang=lang)
     if lines:
@@ -457,25 +497,7 @@ def community_detail(result: planner.Analysis, community: str | None, lang: str)
 
 
 def coverage_tab(result: planner.Analysis, lang: str) -> None:
-    data = dashboard.coverage_table(result, lang)
-    data["label"] = [f"{n} ({r:g} m)" for n, r in zip(data["name"], data["radius_m"], strict=True)]
-    chart = (
-        alt.Chart(data, title=t("chart_title", lang))
-        .mark_bar(color="#2c7bb6")
-        .encode(
-            x=alt.X("share:Q", title=t("chart_share", lang), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("label:N", sort=None, title=None),
-            tooltip=[
-                alt.Tooltip("name:N", title=t("col_type", lang)),
-                alt.Tooltip("share:Q", format=".1%", title=t("chart_share", lang)),
-                alt.Tooltip("residents_covered:Q", format=",", title=t("kpi_residents", lang)),
-                alt.Tooltip("radius_m:Q", title=t("chart_radius", lang)),
-            ],
-        )
-        .properties(height=34 * len(data) + 40)
-    )
-    text = chart.mark_text(align="left", dx=4, color="#333").encode(text=alt.Text("share:Q", format=".0%"))
-    st.altair_chart(chart + text, width="stretch")
+    st.vega_lite_chart(spec=dashboard.coverage_chart(result, lang), width="stretch")
     st.markdown(f"**{t('rules_title', lang)}**")
     st.dataframe(dashboard.rules_table(result, lang), hide_index=True, width="stretch")
     for line in dashboard.rule_sentences(result, lang):
@@ -558,9 +580,14 @@ def downloads_tab(result: planner.Analysis, scenario: sc.Scenario, lang: str) ->
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    if assets.is_installed() and st.session_state.get("_map") is not None:
-        m = st.session_state["_map"]
-        c3.download_button(t("dl_map", lang), lambda: assets.standalone_html(m), f"{stem}-map.html", "text/html")
+    if assets.is_installed() and st.session_state.get("_map_args") is not None:
+        shown, options, areas, removed = st.session_state["_map_args"]
+
+        def map_html() -> str:
+            m = maps.build_map(shown, options, service_areas=areas, removed=removed)
+            return assets.standalone_html(m)
+
+        c3.download_button(t("dl_map", lang), map_html, f"{stem}-map.html", "text/html")
     name = c3.text_input(t("scenario_name", lang), key="scenario_name", **initial("scenario_name", scenario.name))
     named = sc.Scenario(name=name, edits=scenario.edits, study=result.study.name)
     c3.download_button(t("save_scenario", lang), named.to_json(), f"{name or 'scenario'}.json", "application/json")

@@ -82,6 +82,58 @@ def service_areas(
     )
 
 
+def update_service_areas(
+    areas: gpd.GeoDataFrame,
+    before: Analysis,
+    after: Analysis,
+    type_key: str,
+    *,
+    width_m: float = 40.0,
+) -> gpd.GeoDataFrame:
+    """``after``'s service areas of a type, computing only those of facilities added or moved.
+
+    A facility's service area depends on its position, its type's radius, the street network
+    and the cells' residents, not on the other facilities; so after a what-if edit only the
+    added and moved facilities need a new one (a few milliseconds instead of a whole type).
+
+    Parameters
+    ----------
+    areas
+        ``before``'s service areas of ``type_key``, from :func:`service_areas` with the same
+        ``width_m``.
+    before, after
+        The analyses before and after the edits. They must share the reach engine and the
+        cells' residents, as a scenario from :func:`planner.scenario.evaluate` does with its
+        base; otherwise every area is computed afresh.
+    type_key, width_m
+        As in :func:`service_areas`.
+
+    Returns
+    -------
+    GeoDataFrame
+        The same rows, in the same order, as ``service_areas(after, type_key, width_m=width_m)``.
+    """
+    fac = after.facilities.loc[after.facilities["type"] == type_key].reset_index(drop=True)
+    same_ground = after.engine is before.engine and np.array_equal(
+        after.cells["population"].to_numpy(), before.cells["population"].to_numpy()
+    )
+    if not same_ground:
+        return service_areas(after, type_key, width_m=width_m)
+    old = before.facilities.loc[before.facilities["type"] == type_key]
+    old_xy = dict(zip(old["facility_id"].astype(str), zip(old.geometry.x, old.geometry.y, strict=True), strict=True))
+    known = set(areas["facility_id"].astype(str))
+    ids = fac["facility_id"].astype(str).to_numpy()
+    keep = np.array(
+        [i in known and old_xy.get(i) == (x, y) for i, x, y in zip(ids, fac.geometry.x, fac.geometry.y, strict=True)],
+        dtype=bool,
+    )
+    fresh = service_areas(after, type_key, facilities=fac.loc[~keep], width_m=width_m)
+    rows = pd.concat([areas.loc[areas["facility_id"].astype(str).isin(ids[keep])], fresh], ignore_index=True)
+    out = rows.set_index("facility_id").loc[ids].reset_index()
+    out["name"] = fac["name"].astype(str).to_numpy()
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=after.study.crs)
+
+
 def _served_straight(engine: ReachEngine, points: np.ndarray, pop: np.ndarray, radius: float) -> np.ndarray:
     if len(points) == 0:
         return np.zeros(0)
@@ -170,10 +222,11 @@ def _polygons(
     out = np.array([shapely.Polygon()] * len(points), dtype=object)
     if len(coords) == 0:
         return out
-    segs = shapely.linestrings(coords)
-    multi = shapely.multilinestrings(segs, indices=who)
-    present = np.unique(who)
-    out[present] = [_fill_holes(g) for g in shapely.buffer(multi, width_m, quad_segs=4)]
+    # widen every piece on its own (one vectorised call), then merge each site's pieces: the same
+    # shape as buffering each site's multi-line at once, about five times faster on a district
+    widened = shapely.buffer(shapely.linestrings(coords), width_m, quad_segs=4)
+    present, starts = np.unique(who, return_index=True)
+    out[present] = [_fill_holes(shapely.union_all(group)) for group in np.split(widened, starts[1:])]
     return out
 
 

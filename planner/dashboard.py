@@ -148,6 +148,56 @@ def coverage_table(result: Analysis, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def coverage_chart(result: Analysis, lang: str) -> dict:
+    """A Vega-Lite bar chart of the share of residents covered per facility type, data included.
+
+    A plain specification (``st.vega_lite_chart(spec=...)``), so the app needs no chart
+    library of its own.
+    """
+    data = coverage_table(result, lang)
+    people = t("kpi_residents", lang)
+    values = [
+        {
+            "label": f"{name} ({radius:g} m)",
+            "name": name,
+            "share": float(share),
+            "residents_covered": int(covered),
+            "radius_m": float(radius),
+        }
+        for name, radius, share, covered in zip(
+            data["name"], data["radius_m"], data["share"], data["residents_covered"], strict=True
+        )
+    ]
+    return {
+        "title": t("chart_title", lang),
+        "height": 34 * len(values) + 40,
+        "data": {"values": values},
+        "encoding": {
+            "x": {
+                "field": "share",
+                "type": "quantitative",
+                "title": t("chart_share", lang),
+                "axis": {"format": "%"},
+                "scale": {"domain": [0, 1]},
+            },
+            "y": {"field": "label", "type": "nominal", "sort": None, "title": None},
+            "tooltip": [
+                {"field": "name", "type": "nominal", "title": t("col_type", lang)},
+                {"field": "share", "type": "quantitative", "format": ".1%", "title": t("chart_share", lang)},
+                {"field": "residents_covered", "type": "quantitative", "format": ",", "title": people},
+                {"field": "radius_m", "type": "quantitative", "title": t("chart_radius", lang)},
+            ],
+        },
+        "layer": [
+            {"mark": {"type": "bar", "color": "#2c7bb6"}},
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4, "color": "#333"},
+                "encoding": {"text": {"field": "share", "type": "quantitative", "format": ".0%"}},
+            },
+        ],
+    }
+
+
 def rules_table(result: Analysis, lang: str) -> pd.DataFrame:
     """Per rule: name and the number of communities passing, failing and not assessed."""
     book = result.study.rulebook

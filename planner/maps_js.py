@@ -1,16 +1,27 @@
-"""Leaflet layers and controls that planner writes as compact JavaScript.
+"""The JavaScript side of planner's maps: layers described as data, drawn and updated in place.
 
-folium builds one Python element (and one compiled template) per marker and serialises
-GeoJSON feature by feature; on a district of thousands of cells and hundreds of facilities
-that costs most of a second per redraw. These elements embed the data once as JSON
-(geometries through shapely's vectorised GeoJSON writer) and let Leaflet build the layer,
-so a what-if redraw stays fast. They use Leaflet alone: no jQuery, no plugins.
+A map is two parts. The *base* (:class:`Runtime` and :class:`StaticLayer`) holds what stays
+put while a person works: Leaflet, the styles, this runtime and the streets. The *layers*
+(:class:`MapLayers`) are one JSON description of everything that changes: communities,
+cells, service areas, facilities, the selection, the legend, the basemap and what to zoom
+to. The runtime's ``plannerSync(map, spec)`` compares each layer's content hash with what
+is on the map and rebuilds only the layers that changed, so an edit redraws one or two
+layers without reloading the map: the zoom, the open popup of an unchanged layer and the
+layers a person switched on or off stay as they were.
+
+folium would build one Python element (and one compiled template) per marker and serialise
+GeoJSON feature by feature; here the data is embedded once as JSON (geometries through
+shapely's vectorised GeoJSON writer) and Leaflet builds the layers. Leaflet alone is used:
+no jQuery, no plugins.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 
+import folium
 import numpy as np
 import shapely
 from branca.element import MacroElement
@@ -31,7 +42,7 @@ def feature_collection(geoms: np.ndarray, props: dict[str, list]) -> str:
     for i, g in enumerate(geo):
         p = _dumps({k: _plain(col[i]) for k, col in zip(keys, columns, strict=True)})
         parts.append(f'{{"type":"Feature","geometry":{g},"properties":{p}}}')
-    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").replace("</", "<\\/")
 
 
 def _plain(value: object) -> object:
@@ -42,152 +53,310 @@ def _plain(value: object) -> object:
     return value
 
 
-class GeoJsonLayer(MacroElement):
-    """A GeoJSON layer added to its parent (a FeatureGroup), styled per feature.
+def geojson_content(
+    data: str,
+    *,
+    style: dict[str, object],
+    style_props: dict[str, str] | None = None,
+    tooltip: str | None = None,
+    highlight: dict[str, object] | None = None,
+    interactive: bool = True,
+) -> str:
+    """A layer's content: a GeoJSON FeatureCollection drawn with Leaflet path options.
 
-    Parameters
+    ``style`` applies to every feature; ``style_props`` (option → property name) overrides
+    an option per feature; ``tooltip`` names the property shown on hover (HTML);
+    ``highlight`` is applied while the mouse is over a feature.
+    """
+    options = {"style": style, "styleProps": style_props or {}, "tooltip": tooltip, "highlight": highlight}
+    options["interactive"] = interactive
+    return '{"geojson":{"data":' + data + "," + _dumps(options)[1:] + "}"
+
+
+def markers_content(markers: list[dict[str, object]], rings: list[dict[str, object]] | None = None) -> str:
+    """A layer's content: point markers drawn as HTML icons, and optional rings.
+
+    Each marker: ``lat``, ``lng``, ``html`` (the icon's inner HTML), ``size`` (px), ``tip``
+    (HTML) and ``popup`` (HTML or None). Each ring: ``lat``, ``lng`` and Leaflet circle-marker
+    options in ``style``.
+    """
+    return _dumps({"markers": markers, "rings": rings or []})
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer of the map as the runtime receives it.
+
+    Attributes
     ----------
-    data
-        A FeatureCollection string from :func:`feature_collection`.
-    style
-        Leaflet path options for every feature; a property name given in ``style_props``
-        (option → property) overrides an option per feature.
-    tooltip
-        The property shown on hover (HTML), or None.
-    highlight
-        Path options applied while the mouse is over a feature.
+    id
+        Stable name of the layer across updates (``"communities"``, ``"facilities:kindergarten"``).
+    name
+        Its label in the layer control.
+    content
+        JSON object text from :func:`geojson_content` or :func:`markers_content`; its hash
+        decides whether the browser rebuilds the layer. Empty for a static layer.
+    show
+        Shown at first. When the app changes this, the map follows; otherwise a person's
+        own choice in the layer control is kept across updates.
+    control
+        Listed in the layer control.
+    static
+        A layer of the base map (:class:`StaticLayer`) with this id, only listed and shown.
     """
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        (function() {
-          var base = {{ this.style }}, byProp = {{ this.style_props }}, hi = {{ this.highlight }};
-          var layer = L.geoJSON({{ this.data }}, {
-            interactive: {{ this.interactive }},
-            bubblingMouseEvents: true,
-            style: function(f) {
-              var s = Object.assign({}, base);
-              for (var k in byProp) { if (f.properties[byProp[k]] !== null) s[k] = f.properties[byProp[k]]; }
-              return s;
-            },
-            onEachFeature: function(f, l) {
-              {% if this.tooltip %}
-              if (f.properties[{{ this.tooltip }}]) {
-                l.bindTooltip(f.properties[{{ this.tooltip }}], {sticky: true});
-              }
-              {% endif %}
-              if (hi) {
-                l.on('mouseover', function() { l.setStyle(hi); });
-                l.on('mouseout', function() { layer.resetStyle(l); });
-              }
+    id: str
+    name: str
+    content: str = "{}"
+    show: bool = True
+    control: bool = True
+    static: bool = False
+
+    def to_json(self) -> str:
+        digest = hashlib.sha1(self.content.encode("utf-8")).hexdigest()[:16]  # a content fingerprint, not security
+        head = _dumps(
+            {
+                "id": self.id,
+                "name": self.name,
+                "show": self.show,
+                "control": self.control,
+                "static": self.static,
+                "hash": digest,
             }
-          });
-          layer.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}"""
-    )
+        )
+        return head if self.content == "{}" else head[:-1] + "," + self.content[1:]
 
-    def __init__(
-        self,
-        data: str,
-        *,
-        style: dict[str, object],
-        style_props: dict[str, str] | None = None,
-        tooltip: str | None = None,
-        highlight: dict[str, object] | None = None,
-        interactive: bool = True,
-    ) -> None:
+
+def spec_json(layers: list[LayerSpec], *, legend: dict | None, tiles: dict | None, fit: dict | None) -> str:
+    """The whole description handed to ``plannerSync``."""
+    rest = _dumps({"legend": legend, "tiles": tiles, "fit": fit})
+    return '{"layers":[' + ",".join(layer.to_json() for layer in layers) + "]," + rest[1:]
+
+
+def _map_name(element: MacroElement) -> str:
+    node = element._parent
+    while node is not None and not isinstance(node, folium.Map):
+        node = getattr(node, "_parent", None)
+    if node is None:
+        raise ValueError("add the element to a folium.Map (or to a group on one) before rendering")
+    return node.get_name()
+
+
+RUNTIME = r"""
+(function () {
+  if (window.plannerSync) { return; }
+  var ORDER = '_plannerOrder';
+
+  function state(map) {
+    if (!map._planner) {
+      var control = L.control.layers(null, null, {
+        collapsed: true, position: 'topright', sortLayers: true,
+        sortFunction: function (a, b) { return a[ORDER] - b[ORDER]; }
+      }).addTo(map);
+      var st = map._planner = {control: control, layers: {}, statics: {}, legend: null, legendKey: null,
+                               tiles: null, tilesKey: null, notice: null, fitKey: null, syncing: false};
+      // a layer switched on in the control goes back to its place in the stack
+      map.on('overlayadd', function () { if (!st.syncing) { restack(map); } });
+    }
+    return map._planner;
+  }
+
+  function geojson(s) {
+    var base = s.style || {}, byProp = s.styleProps || {}, hi = s.highlight, tip = s.tooltip;
+    var layer = L.geoJSON(s.data, {
+      interactive: s.interactive !== false,
+      style: function (f) {
+        var out = Object.assign({}, base);
+        for (var k in byProp) {
+          var v = f.properties[byProp[k]];
+          if (v !== null && v !== undefined) { out[k] = v; }
+        }
+        return out;
+      },
+      onEachFeature: function (f, l) {
+        if (tip && f.properties[tip]) { l.bindTooltip(f.properties[tip], {sticky: true}); }
+        if (hi) {
+          l.on('mouseover', function () { l.setStyle(hi); });
+          l.on('mouseout', function () { layer.resetStyle(l); });
+        }
+      }
+    });
+    return layer;
+  }
+
+  function build(s) {
+    var group = L.featureGroup();
+    if (s.geojson) { geojson(s.geojson).addTo(group); }
+    (s.markers || []).forEach(function (m) {
+      var icon = L.divIcon({html: m.html, className: '', iconSize: [m.size, m.size],
+                            iconAnchor: [m.size / 2, m.size / 2]});
+      var mk = L.marker([m.lat, m.lng], {icon: icon, riseOnHover: true});
+      if (m.tip) { mk.bindTooltip(m.tip); }
+      if (m.popup) { mk.bindPopup(m.popup, {maxWidth: 330}); }
+      // the map hears the click too, at the marker's own position (opening a popup stops it
+      // otherwise): the app learns which facility was clicked, on any layer, shown at any time
+      mk.on('click', function () { if (mk._map) { mk._map.fire('click', {latlng: mk.getLatLng()}); } });
+      mk.addTo(group);
+    });
+    (s.rings || []).forEach(function (r) {
+      L.circleMarker([r.lat, r.lng], Object.assign({interactive: false}, r.style)).addTo(group);
+    });
+    return group;
+  }
+
+  function restack(map) {
+    var st = map._planner;
+    Object.keys(st.layers).map(function (id) { return st.layers[id].layer; })
+      .sort(function (a, b) { return a[ORDER] - b[ORDER]; })
+      .forEach(function (layer) { if (map.hasLayer(layer)) { layer.bringToFront(); } });
+  }
+
+  function drop(map, st, entry) {
+    map.removeLayer(entry.layer);
+    st.control.removeLayer(entry.layer);
+  }
+
+  function legend(map, st, spec) {
+    var key = spec ? spec.title + '\n' + spec.html : null;
+    if (key === st.legendKey) { return; }
+    st.legendKey = key;
+    if (!spec) {
+      if (st.legend) { st.legend.remove(); st.legend = null; }
+      return;
+    }
+    if (!st.legend) {
+      st.legend = L.control({position: 'bottomleft'});
+      st.legend.onAdd = function () {
+        var div = L.DomUtil.create('div', 'planner-legend');
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      };
+      st.legend.addTo(map);
+    }
+    var div = st.legend.getContainer(), was = div.querySelector('details');
+    var open = was ? was.open : true;  // a folded legend stays folded
+    div.innerHTML = '<details' + (open ? ' open' : '') + '><summary><b>' + spec.title + '</b></summary>'
+      + spec.html + '</details>';
+  }
+
+  function tiles(map, st, spec) {
+    var key = spec ? spec.url + '\n' + spec.error : null;
+    if (key === st.tilesKey) { return; }
+    st.tilesKey = key;
+    if (st.tiles) { map.removeLayer(st.tiles); st.tiles = null; }
+    if (st.notice) { st.notice.remove(); st.notice = null; }
+    if (!spec) { return; }
+    var notice = st.notice = L.control({position: 'topleft'});
+    notice.onAdd = function () {
+      var div = L.DomUtil.create('div', 'planner-notice');
+      div.innerHTML = spec.error;
+      return div;
+    };
+    notice.addTo(map);
+    st.tiles = L.tileLayer(spec.url, {attribution: spec.attribution, maxZoom: spec.maxZoom});
+    st.tiles.on('tileerror', function () { notice.getContainer().style.display = 'block'; });
+    st.tiles.addTo(map);
+  }
+
+  function fit(map, st, spec) {
+    if (!spec || spec.key === st.fitKey) { return; }
+    var first = st.fitKey === null;
+    st.fitKey = spec.key;
+    map.fitBounds(spec.bounds, {paddingTopLeft: spec.paddingTopLeft, paddingBottomRight: spec.paddingBottomRight,
+                                animate: !first});
+  }
+
+  window.plannerStatic = function (map, id, s) {
+    state(map).statics[id] = build(s);
+  };
+
+  window.plannerSync = function (map, spec) {
+    var st = state(map), seen = {}, added = false;
+    st.syncing = true;
+    spec.layers.forEach(function (s, i) {
+      seen[s.id] = true;
+      var cur = st.layers[s.id];
+      if (cur && cur.hash === s.hash) {
+        cur.layer[ORDER] = i;
+        if (s.control && cur.name !== s.name) {
+          st.control.removeLayer(cur.layer);
+          st.control.addOverlay(cur.layer, s.name);
+          cur.name = s.name;
+        }
+        if (cur.show !== s.show) {
+          if (s.show) { map.addLayer(cur.layer); added = true; } else { map.removeLayer(cur.layer); }
+          cur.show = s.show;
+        }
+        return;
+      }
+      var visible = s.show;
+      if (cur) {
+        if (cur.show === s.show) { visible = map.hasLayer(cur.layer); }
+        drop(map, st, cur);
+      }
+      var layer = s.static ? st.statics[s.id] : build(s);
+      if (!layer) { return; }
+      layer[ORDER] = i;
+      if (visible) { map.addLayer(layer); added = true; }
+      if (s.control) { st.control.addOverlay(layer, s.name); }
+      st.layers[s.id] = {hash: s.hash, layer: layer, name: s.name, show: s.show};
+    });
+    Object.keys(st.layers).forEach(function (id) {
+      if (!seen[id]) { drop(map, st, st.layers[id]); delete st.layers[id]; }
+    });
+    st.syncing = false;
+    if (added) { restack(map); }
+    legend(map, st, spec.legend);
+    tiles(map, st, spec.tiles);
+    fit(map, st, spec.fit);
+  };
+})();
+"""
+
+
+class Runtime(MacroElement):
+    """The runtime above (``plannerSync``, ``plannerStatic``), defined once per page."""
+
+    _template = Template("{% macro script(this, kwargs) %}{% raw %}" + RUNTIME + "{% endraw %}{% endmacro %}")
+
+    def __init__(self) -> None:
         super().__init__()
-        self._name = "GeoJsonLayer"
-        self.data = data.replace("</", "<\\/")
-        self.style = _dumps(style)
-        self.style_props = _dumps(style_props or {})
-        self.tooltip = _dumps(tooltip) if tooltip else None
-        self.highlight = _dumps(highlight) if highlight else "null"
-        self.interactive = "true" if interactive else "false"
+        self._name = "PlannerRuntime"
 
 
-class MarkerLayer(MacroElement):
-    """Point markers drawn as HTML icons, each with a tooltip and a popup, added to the parent.
-
-    ``markers`` is a list of dicts: ``lat``, ``lng``, ``html`` (the icon's inner HTML),
-    ``size`` (px), ``tip`` (text) and ``popup`` (HTML).
-    """
+class StaticLayer(MacroElement):
+    """A layer of the base map (the streets), built once and listed by :class:`MapLayers`."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        (function() {
-          var group = {{ this._parent.get_name() }};
-          {{ this.markers }}.forEach(function(m) {
-            var icon = L.divIcon({html: m.html, className: '', iconSize: [m.size, m.size],
-                                  iconAnchor: [m.size / 2, m.size / 2]});
-            var mk = L.marker([m.lat, m.lng], {icon: icon, riseOnHover: true});
-            if (m.tip) mk.bindTooltip(m.tip);
-            if (m.popup) mk.bindPopup(m.popup, {maxWidth: 330});
-            mk.addTo(group);
-          });
-        })();
+        plannerStatic({{ this.map_name() }}, {{ this.id_json }}, {{ this.content }});
         {% endmacro %}"""
     )
 
-    def __init__(self, markers: list[dict[str, object]]) -> None:
+    def __init__(self, layer_id: str, content: str) -> None:
         super().__init__()
-        self._name = "MarkerLayer"
-        self.markers = _dumps(markers)
-
-
-class Legend(MacroElement):
-    """A foldable legend box drawn as a Leaflet control (bottom left)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        (function() {
-          var legend = L.control({position: 'bottomleft'});
-          legend.onAdd = function() {
-            var div = L.DomUtil.create('div', 'planner-legend');
-            div.innerHTML = '<details open><summary><b>' + {{ this.title_json }} + '</b></summary>'
-              + {{ this.content_json }} + '</details>';
-            L.DomEvent.disableClickPropagation(div);
-            L.DomEvent.disableScrollPropagation(div);
-            return div;
-          };
-          legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}"""
-    )
-
-    def __init__(self, content: str, title: str = "Legend") -> None:
-        super().__init__()
-        self._name = "PlannerLegend"
+        self._name = "PlannerStaticLayer"
+        self.id_json = _dumps(layer_id)
         self.content = content
-        self.content_json = _dumps(content)
-        self.title_json = _dumps(title)
+
+    def map_name(self) -> str:
+        return _map_name(self)
 
 
-class TileErrorNotice(MacroElement):
-    """Shows a notice on the map when basemap tiles fail to load (offline, blocked)."""
+class MapLayers(MacroElement):
+    """Everything that changes, handed to the runtime: ``plannerSync(map, spec)``."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        (function() {
-          var map = {{ this._parent.get_name() }};
-          var box = L.control({position: 'topleft'});
-          box.onAdd = function() {
-            var div = L.DomUtil.create('div', 'planner-notice');
-            div.innerHTML = {{ this.message_json }};
-            return div;
-          };
-          box.addTo(map);
-          map.eachLayer(function(layer) {
-            if (layer instanceof L.TileLayer) {
-              layer.on('tileerror', function() { box.getContainer().style.display = 'block'; });
-            }
-          });
-        })();
+        plannerSync({{ this.map_name() }}, {{ this.spec }});
         {% endmacro %}"""
     )
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, spec: str) -> None:
         super().__init__()
-        self._name = "TileErrorNotice"
-        self.message_json = _dumps(message)
+        self._name = "PlannerLayers"
+        self.spec = spec
+
+    def map_name(self) -> str:
+        return _map_name(self)

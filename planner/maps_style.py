@@ -1,4 +1,4 @@
-"""Colours, class breaks and symbols of planner's maps (one place, so legend and map agree).
+"""Colours, class breaks, symbols, legend and styles of planner's maps (one place, so legend and map agree).
 
 Communities: green when every assessed rule is met, through yellow to red as more fail.
 Cells: blues within the radius (covered), oranges to red beyond it (not covered), grey when
@@ -7,10 +7,12 @@ no facility is reachable. Facility types: a qualitative palette with a one-chara
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable
 
-from planner.rules import FacilityType
+from planner.i18n import in_sentence, t
+from planner.rules import FacilityType, Rulebook
 
 #: (lowest, highest or None, colour) bins of the number of failed rules
 COMMUNITY_BINS: tuple[tuple[int, int | None, str], ...] = (
@@ -115,3 +117,96 @@ def marker_size(floor_area_m2: float, minimum_m2: float | None) -> int:
         return 16
     reference = minimum_m2 if minimum_m2 else 1000.0
     return int(max(16, min(34, round(22 * math.sqrt(floor_area_m2 / reference)))))
+
+
+#: the map's own styles (legend, facility icons, notices), added to the page's header
+CSS = """<style>
+.leaflet-container { background: #f2f1ec; font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
+  "Helvetica Neue", Arial, sans-serif; }
+.planner-legend { background: rgba(255,255,255,.94); padding: 6px 9px; border-radius: 6px; font-size: 11px;
+  line-height: 1.3; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-height: 62vh; overflow-y: auto; max-width: 235px; }
+.leaflet-control-layers { font-size: 12px; line-height: 1.3; }
+.leaflet-control-layers-expanded { padding: 4px 8px 4px 6px; }
+.leaflet-control-layers label { margin: 0; }
+.planner-legend h4 { margin: 5px 0 2px; font-size: 11.5px; font-weight: 600; }
+.planner-legend summary { cursor: pointer; font-size: 12px; }
+.planner-legend .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+.planner-legend .sw { width: 14px; height: 11px; border: 1px solid #666; flex: none; }
+.planner-legend .dot { width: 16px; height: 16px; border-radius: 50%; color: #fff; font-size: 10px; flex: none;
+  display: flex; align-items: center; justify-content: center; border: 1.5px solid #fff; box-shadow: 0 0 0 1px #555; }
+.planner-fac { border-radius: 50%; color: #fff; display: flex; align-items: center; justify-content: center;
+  font-weight: 700; border: 2px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,.55); }
+.planner-fac.short { border-color: #c1121f; box-shadow: 0 0 0 2px #c1121f; }
+.planner-fac.changed { outline: 2px dashed #111; outline-offset: 2px; }
+.planner-fac.removed { background: #9e9e9e !important; opacity: .7; }
+.planner-fac.selected { box-shadow: 0 0 0 3px #111; }
+.planner-pin { font-size: 26px; line-height: 26px; color: #111; text-align: center; font-weight: 700;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
+.planner-notice { background: #fff3cd; border: 1px solid #e0b84c; padding: 4px 8px; border-radius: 4px;
+  font-size: 12px; display: none; }
+</style>"""
+
+
+def legend_html(
+    book: Rulebook,
+    focus: str,
+    *,
+    lang: str,
+    mode: str,
+    community_rule: str | None = None,
+    with_areas: bool = False,
+    with_changes: bool = False,
+) -> str:
+    """The legend's HTML: communities, cells of the ``focus`` type, service areas, facility types.
+
+    ``mode`` is the analysis's distance mode (``"walk"`` or ``"euclidean"``); the swatches
+    come from the same tables as the map's colours.
+    """
+    colours = type_colours(book.types)
+    ftype = book.types[focus]
+    radius = ftype.radius_m.value
+    parts = []
+    if community_rule:
+        rule = book.rules[community_rule].name(lang)
+        parts.append(f"<h4>{html.escape(t('legend_rule', lang, rule=rule))}</h4>")
+        for state, key in ((True, "legend_pass"), (False, "legend_fail"), (None, "legend_na")):
+            parts.append(_swatch(PASS_COLOURS[state], t(key, lang)))
+    else:
+        parts.append(f"<h4>{t('legend_communities', lang)}</h4>")
+        for lo, hi, colour in COMMUNITY_BINS:
+            if lo == 0:
+                label = t("legend_failed_none", lang)
+            elif hi is None:
+                label = t("legend_failed_more", lang, n=lo)
+            else:
+                label = t("legend_failed_n", lang, n=lo if lo == hi else f"{lo}–{hi}")
+            parts.append(_swatch(colour, label))
+    key = "legend_cells" if mode == "walk" else "legend_cells_straight"
+    parts.append(f"<h4>{html.escape(t(key, lang, type=in_sentence(ftype.name(lang), lang)))}</h4>")
+    for low, high, colour in CELL_BINS:
+        a, b = low * radius, (high * radius if high is not None else None)
+        what = t("legend_covered" if high is not None and high <= 1 else "legend_uncovered", lang)
+        rng = f"≤ {b:,.0f} m" if low == 0 else (f"{a:,.0f}–{b:,.0f} m" if b is not None else f"> {a:,.0f} m")
+        parts.append(_swatch(colour, f"{rng} · {what}"))
+    parts.append(_swatch(NA_COLOUR, t("legend_unreachable", lang)))
+    if with_areas:
+        how = t("walk_word" if mode == "walk" else "straight_word", lang)
+        c = colours[focus]
+        parts.append(
+            f"<div class='row'><span class='sw' style='background:{c}22;border:1.5px dashed {c}'></span>"
+            f"{html.escape(t('legend_service_area', lang, radius=radius, how=how))}</div>"
+        )
+    parts.append(f"<h4>{t('legend_facilities', lang)}</h4>")
+    for k, ft in book.types.items():
+        parts.append(
+            f"<div class='row'><span class='dot' style='background:{colours[k]}'>{glyph(k, ft, lang)}</span>"
+            f"{html.escape(ft.name(lang))} ({ft.radius_m.value:g} m)</div>"
+        )
+    parts.append(f"<div style='color:#c1121f'>{t('legend_below_min', lang)}</div>")
+    if with_changes:
+        parts.append(f"<div>{t('legend_new', lang)}</div><div>{t('legend_removed', lang)}</div>")
+    return "".join(parts)
+
+
+def _swatch(colour: str, label: str) -> str:
+    return f"<div class='row'><span class='sw' style='background:{colour}'></span>{html.escape(label)}</div>"

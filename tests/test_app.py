@@ -8,6 +8,7 @@ test opens the bundled sample itself.
 from __future__ import annotations
 
 import io
+import json
 import sys
 import zipfile
 from pathlib import Path
@@ -62,6 +63,10 @@ def test_default_load_shows_kpis_map_and_tables(app):
     # the map component was rendered, and the community table and rule table are there
     assert any(d.value.shape[0] == 12 for d in app.dataframe)
     assert any("communities meet" in c.value for c in app.caption)
+    # the coverage chart: bars of the share covered, labelled with their percentage
+    chart = json.loads(app.get("vega_lite_chart")[0].proto.spec)
+    assert chart["title"] == "Residents within the service radius, by facility type"
+    assert [layer["mark"]["type"] for layer in chart["layer"]] == ["bar", "text"]
 
 
 def test_switch_type_and_mode(app):

@@ -62,3 +62,37 @@ def test_no_facilities_gives_empty_frame(result):
         "radius_m",
         "residents_served",
     ]
+
+
+def test_updated_areas_equal_a_fresh_computation(result):
+    """After add, move, resize and remove edits, only new positions are computed, with the same result."""
+    import pyproj
+    from district_fixture import CRS, X0, Y0
+
+    from planner import scenario as sc
+
+    lon, lat = pyproj.Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(X0 + 1500, Y0 + 250)
+    key = "elderly_day_care"
+    kg = result.facilities.loc[result.facilities["type"] == key, "facility_id"].astype(str).tolist()
+    scenario = (
+        sc.Scenario()
+        .with_edit(sc.Edit("add", "new-1", type=key, name="E", floor_area_m2=900.0, lon=lon, lat=lat))
+        .with_edit(sc.Edit("move", kg[0], lon=lon + 0.002, lat=lat))
+        .with_edit(sc.Edit("resize", kg[1], floor_area_m2=50.0))
+        .with_edit(sc.Edit("remove", kg[2]))
+    )
+    after = sc.evaluate(result, scenario)
+    before_areas = catchments.service_areas(result, key)
+    updated = catchments.update_service_areas(before_areas, result, after, key)
+    fresh = catchments.service_areas(after, key)
+    assert list(updated.columns) == list(fresh.columns)
+    assert updated["facility_id"].tolist() == fresh["facility_id"].tolist()
+    assert updated["residents_served"].tolist() == fresh["residents_served"].tolist()
+    assert all(a.equals_exact(b, 1e-6) for a, b in zip(updated.geometry, fresh.geometry, strict=True))
+    # the unchanged and resized facilities kept their area objects: nothing was recomputed for them
+    kept = before_areas.set_index("facility_id").geometry
+    assert updated.set_index("facility_id").geometry[kg[1]] is kept[kg[1]]
+    # another engine (another analysis of the same study): everything is recomputed, same answer
+    other = planner.analyze(result.study, mode=result.engine.mode)
+    again = catchments.update_service_areas(before_areas, other, after, key)
+    assert again["residents_served"].tolist() == fresh["residents_served"].tolist()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
 
+import folium
 import pytest
 
 import planner
@@ -21,6 +23,19 @@ from district_fixture import write_district
 def result(tmp_path_factory):
     study = planner.load_study(write_district(tmp_path_factory.mktemp("district")))
     return planner.analyze(study, mode="walk")
+
+
+def spec(layers) -> dict:
+    """The description ``map_layers`` hands to the browser's ``plannerSync``, as rendered."""
+    m = folium.Map(tiles=None)
+    layers.add_to(m)
+    found = re.search(r"plannerSync\(\w+, (.*)\);", m.get_root().render())
+    assert found, "no plannerSync call in the rendered map"
+    return json.loads(found.group(1))
+
+
+def layer(description: dict, layer_id: str) -> dict:
+    return next(x for x in description["layers"] if x["id"] == layer_id)
 
 
 def render(m) -> str:
@@ -53,7 +68,8 @@ def test_layers_legend_and_names_in_both_languages(result):
 
 def test_no_basemap_by_default_and_optional_tiles(result):
     none = render(maps.build_map(result, maps.MapOptions()))
-    assert "tile.openstreetmap.org" not in none and "L.tileLayer" not in none
+    assert "tile.openstreetmap.org" not in none and "cartocdn" not in none
+    assert spec(maps.map_layers(result, maps.MapOptions()))["tiles"] is None
     osm = render(maps.build_map(result, maps.MapOptions(basemap="osm")))
     assert "tile.openstreetmap.org" in osm and "tileerror" in osm
     light = render(maps.build_map(result, maps.MapOptions(basemap="light")))
@@ -90,9 +106,10 @@ def test_selection_zoom_service_areas_and_scenario_marks(result):
     assert "Service areas: Kindergarten" in html and "Residents within 300 m" in html
     assert "Selection" in html and "#0b3d91" in html
     assert "removed in the scenario" in html or "removed in this scenario" in html
-    overlay = maps.click_overlay(after, maps.MapOptions(pending_point=(103.98, 30.66), selected_facility="F0036"))
-    m.add_child(overlay)
-    assert "planner-pin" in render(m)
+    layers = maps.map_layers(after, maps.MapOptions(pending_point=(103.98, 30.66), selected_facility="F0036"))
+    pointer = layer(spec(layers), "pointer")
+    assert "planner-pin" in pointer["markers"][0]["html"] and pointer["rings"][0]["style"]["radius"] == 24
+    assert not pointer["control"]
 
 
 def test_standalone_html_inlines_leaflet(result):
@@ -109,3 +126,44 @@ def test_style_breaks():
     assert cell_colour(float("nan"), 300.0) == NA_COLOUR
     assert community_colour(0) != community_colour(1) != community_colour(9)
     assert marker_size(2200, 2200) == 22 and marker_size(1e9, 100) == 34 and marker_size(float("nan"), 10) == 16
+
+
+def test_base_map_stays_the_same_while_the_layers_change(result):
+    """The app keeps the drawn base map (no reload, zoom kept) as long as its script is unchanged."""
+
+    def script(m) -> str:
+        return re.sub(r"_[0-9a-f]{32}", "", m.get_root().render())
+
+    first = script(maps.base_map(result))
+    assert first == script(maps.base_map(result))
+    assert "plannerStatic" in first and "plannerSync" not in first.split("window.plannerSync = ")[-1]
+    en = spec(maps.map_layers(result, maps.MapOptions(lang="en", focus_type="kindergarten")))
+    zh = spec(maps.map_layers(result, maps.MapOptions(lang="zh", focus_type="kindergarten")))
+    assert layer(en, "streets") == {**layer(zh, "streets"), "name": "Streets"}
+    assert layer(en, "streets")["static"] and "geojson" not in layer(en, "streets")
+    # only the focus type's facilities show at first; the others are listed in the layer control
+    shown = {x["id"] for x in en["layers"] if x["show"] and x["id"].startswith("facilities:")}
+    assert shown == {"facilities:kindergarten"}
+    assert en["fit"]["key"] == "" and en["legend"]["title"] == "Legend" and zh["legend"]["title"] == "图例"
+
+
+def test_an_edit_changes_only_the_layers_it_touches(result):
+    """Each layer carries a content hash; the browser rebuilds a layer only when its hash changes."""
+    areas = catchments.service_areas(result, "kindergarten")
+    options = maps.MapOptions(focus_type="kindergarten")
+    before = spec(maps.map_layers(result, options, service_areas=areas))
+    scenario = sc.Scenario().with_edit(sc.Edit("resize", "F0035", floor_area_m2=5000.0))
+    after = sc.evaluate(result, scenario)
+    changed = maps.MapOptions(focus_type="kindergarten", changed=sc.changed_facility_ids(scenario))
+    edited = spec(maps.map_layers(after, changed, service_areas=areas))
+    hashes = {x["id"]: x["hash"] for x in before["layers"]}
+    rebuilt = {x["id"] for x in edited["layers"] if hashes.get(x["id"]) != x["hash"]}
+    assert rebuilt == {"facilities:kindergarten"}
+    # choosing a community adds its outline and a new place to zoom to, nothing else
+    chosen = spec(
+        maps.map_layers(
+            result, maps.MapOptions(focus_type="kindergarten", selected_community="C11"), service_areas=areas
+        )
+    )
+    assert chosen["fit"]["key"] == "C11" and chosen["fit"]["bounds"] != before["fit"]["bounds"]
+    assert {x["id"] for x in chosen["layers"]} - set(hashes) == {"selection"}
