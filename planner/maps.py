@@ -300,6 +300,7 @@ def _facility_layers(
     removed: gpd.GeoDataFrame | None,
     focus: str,
 ) -> list[LayerSpec]:
+    """One layer of markers per facility type, and the facilities the scenario removed."""
     lang = options.lang
     book = result.study.rulebook
     colours = type_colours(book.types)
@@ -315,25 +316,9 @@ def _facility_layers(
         type_served = served if key == focus else None
         markers = []
         for row in sub.itertuples(index=False):
-            fid = str(row.facility_id)
-            area = float(row.floor_area_m2) if pd.notna(row.floor_area_m2) else float("nan")
-            size = marker_size(area, minimum)
-            classes = ["planner-fac"]
-            if pd.notna(row.meets_min_area) and not bool(row.meets_min_area):
-                classes.append("short")
-            if fid in options.changed:
-                classes.append("changed")
-            markers.append(
-                {
-                    "lat": round(row.geometry.y, 6),
-                    "lng": round(row.geometry.x, 6),
-                    "size": size,
-                    "html": f'<div class="{" ".join(classes)}" style="width:{size}px;height:{size}px;'
-                    f'background:{colours[key]};font-size:{max(9, size // 2)}px">{glyph(key, ftype, lang)}</div>',
-                    "tip": html.escape(f"{row.name} ({fid})"),
-                    "popup": _facility_popup(row, ftype, lang, options, type_served, comm_area, comm_name),
-                }
-            )
+            marker = _facility_marker(row, colours[key], glyph(key, ftype, lang), minimum, options.changed)
+            marker["popup"] = _facility_popup(row, ftype, lang, options, type_served, comm_area, comm_name)
+            markers.append(marker)
         # the chosen type is shown; the others are one click away in the layer control
         show = key == focus or options.show_all_facilities
         name = t("layer_facilities", lang, type=ftype.name(lang))
@@ -353,6 +338,26 @@ def _facility_layers(
         ]
         layers.append(LayerSpec("changes", t("layer_changes", lang), markers_content(markers)))
     return layers
+
+
+def _facility_marker(row, colour: str, symbol: str, minimum: float | None, changed: Mapping[str, str]) -> dict:
+    """A facility's icon: sized by floor area, ringed red when too small, dashed when edited."""
+    fid = str(row.facility_id)
+    area = float(row.floor_area_m2) if pd.notna(row.floor_area_m2) else float("nan")
+    size = marker_size(area, minimum)
+    classes = ["planner-fac"]
+    if pd.notna(row.meets_min_area) and not bool(row.meets_min_area):
+        classes.append("short")
+    if fid in changed:
+        classes.append("changed")
+    return {
+        "lat": round(row.geometry.y, 6),
+        "lng": round(row.geometry.x, 6),
+        "size": size,
+        "html": f'<div class="{" ".join(classes)}" style="width:{size}px;height:{size}px;'
+        f'background:{colour};font-size:{max(9, size // 2)}px">{symbol}</div>',
+        "tip": html.escape(f"{row.name} ({fid})"),
+    }
 
 
 def _facility_popup(row, ftype, lang: str, options: MapOptions, served, comm_area: pd.Series, comm_name) -> str:

@@ -246,10 +246,14 @@ def test_map_loads_offline_and_a_click_adds_a_facility(app_url, browser):
     hosts = {urlparse(u).hostname for u in requests if u.startswith("http")}
     assert hosts <= {"127.0.0.1", "localhost"}, f"requests left this machine: {hosts}"
     assert not errors, errors
-    print(f"\nfirst load of the map: {first_load:.2f} s; what-if add until redrawn: {whatif:.2f} s")
-    (ARTIFACTS / "timings.txt").write_text(f"first_load_s={first_load:.2f}\nwhatif_redraw_s={whatif:.2f}\n")
-    assert whatif < WHATIF_S, f"a what-if add took {whatif:.2f} s to show on the map (target {WHATIF_S} s)"
-    assert first_load < FIRST_LOAD_S, f"the first load took {first_load:.2f} s (target {FIRST_LOAD_S} s)"
+    load = os.getloadavg()[0]  # the machine is shared: say how busy it was
+    print(f"\nfirst load of the map: {first_load:.2f} s; what-if add until redrawn: {whatif:.2f} s; load {load:.2f}")
+    (ARTIFACTS / "timings.txt").write_text(
+        f"first_load_s={first_load:.2f}\nwhatif_redraw_s={whatif:.2f}\nload_average_1min={load:.2f}\n"
+    )
+    busy = f"(1-minute load average {load:.2f} on {os.cpu_count()} CPUs)"
+    assert whatif < WHATIF_S, f"a what-if add took {whatif:.2f} s to show on the map, target {WHATIF_S} s {busy}"
+    assert first_load < FIRST_LOAD_S, f"the first load took {first_load:.2f} s, target {FIRST_LOAD_S} s {busy}"
 
 
 def test_chromium_binary_is_debians():
