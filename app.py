@@ -4,7 +4,9 @@ A thin shell: it reads the widgets, calls the planner library and renders what i
 All analysis, map building, scenario and table logic lives in ``planner/`` (testable
 without Streamlit). Heavy steps are cached per study (``st.cache_resource``, keyed by the
 study's content hash and settings) and treated as read-only; each browser session keeps
-its own scenario in ``st.session_state``.
+its own scenario in ``st.session_state``. What-if edits are button callbacks, so an edit
+costs one script run; the map's base (Leaflet, streets) stays drawn in the browser and only
+the layers that changed are rebuilt there (``planner.maps``), keeping the zoom.
 """
 
 from __future__ import annotations
