@@ -33,16 +33,17 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def feature_collection(geoms: np.ndarray, props: dict[str, list]) -> str:
-    """A GeoJSON FeatureCollection string (EPSG:4326 geometries, plain-JSON properties)."""
+def features(geoms: np.ndarray, props: dict[str, list]) -> str:
+    """Features as JSON columns: ``{"geometries": [GeoJSON...], "properties": {name: [value...]}}``.
+
+    Geometries in EPSG:4326 go through shapely's vectorised GeoJSON writer and each property
+    column is written once, so a layer of thousands of cells costs milliseconds and carries
+    no per-feature keys; the runtime turns the columns back into GeoJSON features.
+    """
     geo = shapely.to_geojson(np.asarray(geoms, dtype=object))
-    keys = list(props)
-    columns = [props[k] for k in keys]
-    parts = []
-    for i, g in enumerate(geo):
-        p = _dumps({k: _plain(col[i]) for k, col in zip(keys, columns, strict=True)})
-        parts.append(f'{{"type":"Feature","geometry":{g},"properties":{p}}}')
-    return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").replace("</", "<\\/")
+    columns = {k: [_plain(v) for v in values] for k, values in props.items()}
+    text = '{"geometries":[' + ",".join(geo) + '],"properties":' + _dumps(columns) + "}"
+    return text.replace("</", "<\\/")
 
 
 def _plain(value: object) -> object:
@@ -62,7 +63,7 @@ def geojson_content(
     highlight: dict[str, object] | None = None,
     interactive: bool = True,
 ) -> str:
-    """A layer's content: a GeoJSON FeatureCollection drawn with Leaflet path options.
+    """A layer's content: features (from :func:`features`) drawn with Leaflet path options.
 
     ``style`` applies to every feature; ``style_props`` (option → property name) overrides
     an option per feature; ``tooltip`` names the property shown on hover (HTML);
@@ -161,9 +162,18 @@ RUNTIME = r"""
     return map._planner;
   }
 
+  function collection(d) {
+    var keys = Object.keys(d.properties);
+    return {type: 'FeatureCollection', features: d.geometries.map(function (g, i) {
+      var p = {};
+      keys.forEach(function (k) { p[k] = d.properties[k][i]; });
+      return {type: 'Feature', geometry: g, properties: p};
+    })};
+  }
+
   function geojson(s) {
     var base = s.style || {}, byProp = s.styleProps || {}, hi = s.highlight, tip = s.tooltip;
-    var layer = L.geoJSON(s.data, {
+    var layer = L.geoJSON(collection(s.data), {
       interactive: s.interactive !== false,
       style: function (f) {
         var out = Object.assign({}, base);
