@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import folium
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 
@@ -325,7 +325,33 @@ RUNTIME = r"""
 """
 
 
-class Runtime(MacroElement):
+class _Text(Element):
+    """Text already rendered: added to a figure as is (branca would compile it as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _Script(MacroElement):
+    """An element with only a script, rendered without compiling its output as a template.
+
+    branca's ``MacroElement.render`` wraps each rendered script in a new template, so a
+    layer's data (hundreds of kilobytes) would be lexed by jinja on every render: about a
+    third of the app's map time per rerun. The script is the same text either way.
+    """
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "render the element on a map in a figure"
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_Text(script(self, kwargs)), name=self.get_name())
+
+
+class Runtime(_Script):
     """The runtime above (``plannerSync``, ``plannerStatic``), defined once per page."""
 
     _template = Template("{% macro script(this, kwargs) %}{% raw %}" + RUNTIME + "{% endraw %}{% endmacro %}")
@@ -335,7 +361,7 @@ class Runtime(MacroElement):
         self._name = "PlannerRuntime"
 
 
-class StaticLayer(MacroElement):
+class StaticLayer(_Script):
     """A layer of the base map (the streets), built once and listed by :class:`MapLayers`."""
 
     _template = Template(
@@ -354,7 +380,7 @@ class StaticLayer(MacroElement):
         return _map_name(self)
 
 
-class MapLayers(MacroElement):
+class MapLayers(_Script):
     """Everything that changes, handed to the runtime: ``plannerSync(map, spec)``."""
 
     _template = Template(
