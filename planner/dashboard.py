@@ -180,7 +180,7 @@ def coverage_chart(result: Analysis, lang: str) -> dict:
                 "axis": {"format": "%"},
                 "scale": {"domain": [0, 1]},
             },
-            "y": {"field": "label", "type": "nominal", "sort": None, "title": None},
+            "y": {"field": "label", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 320}},
             "tooltip": [
                 {"field": "name", "type": "nominal", "title": t("col_type", lang)},
                 {"field": "share", "type": "quantitative", "format": ".1%", "title": t("chart_share", lang)},
