@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import planner
-from planner import assets, catchments, dashboard, maps, uploads
+from planner import assets, catchments, dashboard, maps, report, uploads
 from planner import scenario as sc
 from planner.i18n import LANG_NAMES, LANGS, in_sentence, mode_name, op_name, t
 from planner.maps_style import BASEMAP_KEYS
@@ -590,6 +590,7 @@ def downloads_tab(result: planner.Analysis, scenario: sc.Scenario, lang: str) ->
             return assets.standalone_html(m)
 
         c3.download_button(t("dl_map", lang), map_html, f"{stem}-map.html", "text/html")
+    report_download(result, scenario, stem, lang)
     name = c3.text_input(t("scenario_name", lang), key="scenario_name", **initial("scenario_name", scenario.name))
     named = sc.Scenario(name=name, edits=scenario.edits, study=result.study.name)
     c3.download_button(t("save_scenario", lang), named.to_json(), f"{name or 'scenario'}.json", "application/json")
@@ -608,6 +609,24 @@ def downloads_tab(result: planner.Analysis, scenario: sc.Scenario, lang: str) ->
                 st.warning(t("other_study", lang, other=other.study, this=result.study.name))
             st.success(t("loaded_scenario", lang, name=other.name, n=len(other.edits)))
             st.rerun()
+
+
+def report_download(result: planner.Analysis, scenario: sc.Scenario, stem: str, lang: str) -> None:
+    """The officials' report of the scenario shown, built on click (planner.report)."""
+    st.markdown(f"**{t('report_heading', lang)}**")
+    r1, r2, r3 = st.columns([1, 1, 2])
+    fmt = r1.selectbox(t("report_format", lang), report.FORMATS, key="report_format", format_func=str.upper)
+    report_lang = r2.selectbox(
+        t("report_lang", lang), LANGS, index=LANGS.index(lang), key="report_lang", format_func=LANG_NAMES.get
+    )
+    r3.download_button(
+        t("dl_report", lang, fmt=fmt.upper()),
+        lambda: report.report_bytes(result, fmt, report_lang, scenario=scenario if scenario.edits else None),
+        f"{stem}-report-{report_lang}.{fmt}",
+        report.MEDIA_TYPES[fmt],
+        key="dl_report",
+    )
+    st.caption(t("report_hint", lang))
 
 
 def quality_tab(result: planner.Analysis, lang: str) -> None:

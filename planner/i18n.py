@@ -258,6 +258,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "dl_xlsx": ("All tables (Excel)", "全部表格(Excel)"),
     "dl_scenario": ("Scenario file (JSON)", "方案文件(JSON)"),
     "dl_map": ("Map (HTML, works offline)", "地图(HTML,可离线打开)"),
+    "report_heading": ("Report for officials", "评估报告"),
+    "report_format": ("Format", "格式"),
+    "report_lang": ("Report language", "报告语言"),
+    "dl_report": ("Download the report ({fmt})", "下载报告({fmt})"),
+    "report_hint": (
+        "Built when you click: a PDF takes about 10 s. It covers the scenario shown on the map.",
+        "点击后生成:PDF 约需 10 秒。报告内容为地图当前所示方案。",
+    ),
     "quality_intro": (
         "Every input feature that was repaired, dropped or flagged, and why.",
         "所有被修复、剔除或标记的输入要素及原因。",

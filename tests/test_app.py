@@ -240,3 +240,18 @@ def test_bundled_sample_opens(monkeypatch):
     assert not at.exception and not at.error
     assert "Sample district" in " ".join(i.value for i in at.info)
     assert int(metrics(at)["Residents"][0].replace(",", "")) > 0
+
+
+def test_report_download_for_officials(app):
+    """The downloads tab offers the officials' report of the scenario shown, in a chosen format."""
+
+    def report_button():
+        buttons = [b for b in app.get("download_button") if "report" in b.proto.label.lower()]
+        assert len(buttons) == 1
+        return buttons[0].proto.label
+
+    assert report_button() == "Download the report (PDF)"
+    app.selectbox(key="report_format").set_value("xlsx").run()
+    app.selectbox(key="report_lang").set_value("zh").run()
+    assert not app.exception
+    assert report_button() == "Download the report (XLSX)"
