@@ -375,13 +375,23 @@ def nx_graph(net: planner.network.Network) -> Any:
 
     Node ``i`` is planner's node ``i``; each planner segment is one edge with its ``length``
     in metres (planner has already kept the shortest of parallel segments).
+
+    Nodes and edges are inserted in coordinate order (x, then y), not in planner's internal
+    numbering: networkx's speed depends on insertion order (its dicts keep it), and planner
+    numbers nodes along a Z-order curve for memory locality. Inserting in planner's order
+    made networkx 1.5x faster on the synthetic city, a gain no analyst's graph would have.
     """
     import networkx as nx
 
+    order = np.lexsort((net.xy[:, 1], net.xy[:, 0]))
+    rank = np.empty(net.n_nodes, dtype=np.int64)
+    rank[order] = np.arange(net.n_nodes)
+    seg = np.lexsort((rank[net.seg_v], rank[net.seg_u]))
     g = nx.Graph()
-    g.add_nodes_from(range(net.n_nodes))
+    g.add_nodes_from(order.tolist())
     g.add_weighted_edges_from(
-        zip(net.seg_u.tolist(), net.seg_v.tolist(), net.seg_len.tolist(), strict=True), weight="length"
+        zip(net.seg_u[seg].tolist(), net.seg_v[seg].tolist(), net.seg_len[seg].tolist(), strict=True),
+        weight="length",
     )
     return g
 
