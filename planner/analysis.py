@@ -223,9 +223,7 @@ def with_facilities(result: Analysis, facilities: gpd.GeoDataFrame, *, types: It
     ``types`` limits recomputation to the facility types that changed (default: all).
     """
     study = result.study.with_facilities(facilities)
-    return evaluate(
-        study, result.options, result.cells, result.engine, previous=result, types=types if types is not None else None
-    )
+    return evaluate(study, result.options, result.cells, result.engine, previous=result, types=types)
 
 
 def _community_table(

@@ -134,7 +134,8 @@ class ReachEngine:
         n = net.n_nodes
         node_dist, sources = found
         node_src = np.where(sources >= 0, site_ok[np.clip(sources - n, 0, None)], -1)
-        best, best_idx = self._none().distance, self._none().index
+        empty = self._none()
+        best, best_idx = empty.distance, empty.index
         ok = self._ok
         u, cost_u, v, cost_v = self._ends
         via_u, via_v = cost_u + node_dist[u], cost_v + node_dist[v]
