@@ -250,23 +250,25 @@ def _community_table(
 
 
 def _sub_districts(comm: pd.DataFrame, cells: pd.DataFrame, book) -> pd.DataFrame:
-    sub = comm[["community_id", "sub_district"]].copy()
-    sub["sub_district"] = sub["sub_district"].fillna("—").astype(str)
-    c = cells[["community_id", "population"]].merge(sub, on="community_id", how="left")
-    rows = []
-    for name, grp in comm.assign(sub_district=sub["sub_district"]).groupby("sub_district", sort=True):
-        cg = c.loc[c["sub_district"] == name]
-        pop = float(cg["population"].sum())
-        row: dict[str, object] = {"sub_district": name, "communities": len(grp), "population": round(pop)}
-        if "households" in grp.columns:
-            row["households"] = round(float(grp["households"].sum()))
-        for key in book.types:
-            covered = float((cells.loc[cg.index, "population"] * cells.loc[cg.index, naming.covered(key)]).sum())
-            row[naming.share_covered(key)] = covered / pop if pop > 0 else np.nan
-        for rid in book.rules:
-            row[f"communities_passing_{rid}"] = int(grp[naming.rule_pass(rid)].fillna(False).sum())
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """Roll-up per sub-district: communities, residents, share covered per type, rules passed."""
+    comm = comm.assign(sub_district=comm["sub_district"].fillna("—").astype(str))
+    sub_of = comm.set_index("community_id")["sub_district"]
+    pop = cells["population"].to_numpy(dtype=float)
+    frame = pd.DataFrame({"sub_district": cells["community_id"].map(sub_of).to_numpy(), "population": pop})
+    for key in book.types:
+        frame[key] = pop * cells[naming.covered(key)].to_numpy()
+    sums = frame.groupby("sub_district").sum()
+    groups = comm.groupby("sub_district", sort=True)
+    out = pd.DataFrame({"communities": groups.size()})
+    out["population"] = sums["population"].reindex(out.index, fill_value=0.0).round().astype("int64")
+    if "households" in comm.columns:
+        out["households"] = groups["households"].sum().round().astype("int64")
+    residents = sums["population"].reindex(out.index)
+    for key in book.types:
+        out[naming.share_covered(key)] = sums[key].reindex(out.index) / residents.where(residents > 0)
+    for rid in book.rules:
+        out[f"communities_passing_{rid}"] = groups[naming.rule_pass(rid)].apply(lambda p: int(p.fillna(False).sum()))
+    return out.rename_axis("sub_district").reset_index()
 
 
 def _summary(study: Study, options: Options, cells, comm, fac, checks, validation, engine) -> dict:

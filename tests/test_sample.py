@@ -50,3 +50,17 @@ def test_sample_walking_is_longer_than_straight_line(sample: planner.Analysis) -
         walk = sample.cells[naming.dist(key)].to_numpy()
         straight = euclid.cells[naming.dist(key)].to_numpy()
         assert (walk >= straight - 1e-6).all()
+
+
+def test_sub_district_roll_up_equals_a_recomputation_from_cells(sample: planner.Analysis) -> None:
+    subs = sample.sub_districts.set_index("sub_district")
+    cells = sample.cells.merge(sample.communities[["community_id", "sub_district"]], on="community_id")
+    assert set(subs.index) == set(cells["sub_district"]) and len(subs) >= 3
+    assert subs["communities"].sum() == len(sample.communities)
+    for name, g in cells.groupby("sub_district"):
+        assert subs.loc[name, "population"] == g["population"].sum()
+        for key in sample.study.rulebook.types:
+            share = (g["population"] * g[naming.covered(key)]).sum() / g["population"].sum()
+            assert subs.loc[name, naming.share_covered(key)] == pytest.approx(share, abs=1e-12)
+        passing = sample.communities.loc[sample.communities["sub_district"] == name, naming.rule_pass("staff_ratio")]
+        assert subs.loc[name, "communities_passing_staff_ratio"] == int(passing.fillna(False).sum())
