@@ -56,7 +56,7 @@ def cell_coverage(
     if engine.mode == "walk" and facility_snap is None:
         facility_snap = engine.snap(facilities.geometry.values)
     ftype = facilities["type"].to_numpy()
-    fid = facilities["facility_id"].astype(str).to_numpy()
+    fid = pd.array(facilities["facility_id"].astype(str).to_numpy(), dtype="string")
     if progress:
         progress("reach: " + ", ".join(keys), 0.0)
     wanted = np.flatnonzero(np.isin(ftype, keys))
@@ -71,11 +71,9 @@ def cell_coverage(
             result = Nearest(np.full(len(cells), np.inf), np.full(len(cells), -1, dtype=np.int64))
         reachable = np.isfinite(result.distance)
         dist = np.where(reachable, result.distance, np.nan)
-        ids = np.full(len(dist), None, dtype=object)
-        ids[reachable] = fid[wanted[result.index[reachable]]]
         radius = rulebook.types[key].radius_m.value
         columns[naming.dist(key)] = dist
-        columns[naming.nearest(key)] = pd.array(ids, dtype="string")
+        columns[naming.nearest(key)] = fid.take(np.where(reachable, wanted[result.index], -1), allow_fill=True)
         columns[naming.covered(key)] = reachable & (result.distance <= radius)
     if progress:
         progress("reach: done", 1.0)

@@ -4,11 +4,11 @@ Two distance modes behind one interface:
 
 - ``"euclidean"``: straight-line metres, by KD-tree (``scipy.spatial.cKDTree``);
 - ``"walk"``: network metres, by one multi-source Dijkstra per facility type over the CSR
-  walking graph (``scipy.sparse.csgraph.dijkstra`` with ``min_only=True``). Each facility is a
-  virtual source node joined to both ends of its street segment by its access legs, so the
-  search returns, for every street node, the distance to and the identity of the nearest
-  facility in one pass. A demand point then takes the better of its two segment ends, or the
-  direct way along the segment when a facility sits on the same segment.
+  walking graph (:func:`planner._dijkstra.nearest_seeds`; the types' searches run in parallel
+  threads). Each facility seeds both ends of its street segment at the length of its access
+  leg, so the search returns, for every street node, the distance to and the identity of the
+  nearest facility in one pass. A demand point then takes the better of its two segment ends,
+  or the direct way along the segment when a facility sits on the same segment.
 
 Unreachable means ``inf`` internally; callers turn it into NaN.
 """
@@ -20,9 +20,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from planner.errors import PlannerError
@@ -55,6 +53,7 @@ class ReachEngine:
     tree: shapely.STRtree | None = None
     demand_snap: Snap | None = None
     max_snap_m: float = 300.0
+    workers: int | None = None  # threads for the walking searches (None: one per CPU)
     _demand_xy: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -102,13 +101,22 @@ class ReachEngine:
             return {label: self._euclid(sites, np.flatnonzero(groups == label)) for label in labels}
         if site_snap is None:
             site_snap = self.snap(sites)
+        from planner._dijkstra import nearest_seeds  # imports numba: only walking searches pay for it
+
         net = self.network
         assert net is not None
-        site_ok = np.flatnonzero(site_snap.ok)
-        graph = _augmented_graph(net, site_snap, site_ok)
+        site_ok = np.flatnonzero(site_snap.ok)  # ends() lists the snapped sites in this order
+        u, cost_u, v, cost_v = site_snap.ends(net)
         positions = [np.flatnonzero(groups[site_ok] == label) for label in labels]
+        # a site seeds both ends of its segment, at the length of its access leg to each
+        seeds = [
+            (np.concatenate([u[pos], v[pos]]), np.concatenate([cost_u[pos], cost_v[pos]]), np.tile(site_ok[pos], 2))
+            for pos in positions
+            if len(pos)
+        ]
+        found = iter(nearest_seeds(net.graph, seeds, workers=self.workers))
         return {
-            label: self._walk_group(site_snap, site_ok, pos, _search(graph, net.n_nodes, pos))
+            label: self._walk_group(site_snap, site_ok[pos], next(found)) if len(pos) else self._none()
             for label, pos in zip(labels, positions, strict=True)
         }
 
@@ -123,17 +131,9 @@ class ReachEngine:
         dist, idx = tree.query(self._demand_xy, k=1)
         return Nearest(np.asarray(dist, dtype=float), members[np.asarray(idx, dtype=np.int64)])
 
-    def _walk_group(
-        self, site_snap: Snap, site_ok: np.ndarray, pos: np.ndarray, found: tuple[np.ndarray, np.ndarray] | None
-    ) -> Nearest:
-        """Nearest site among ``site_ok[pos]`` from the node distances of their search."""
-        net = self.network
-        assert net is not None
-        if found is None:
-            return self._none()
-        n = net.n_nodes
-        node_dist, sources = found
-        node_src = np.where(sources >= 0, site_ok[np.clip(sources - n, 0, None)], -1)
+    def _walk_group(self, site_snap: Snap, sites: np.ndarray, found: tuple[np.ndarray, np.ndarray]) -> Nearest:
+        """Nearest of ``sites`` for every demand point, from the node distances of their search."""
+        node_dist, node_site = found
         empty = self._none()
         best, best_idx = empty.distance, empty.index
         ok = self._ok
@@ -141,9 +141,8 @@ class ReachEngine:
         via_u, via_v = cost_u + node_dist[u], cost_v + node_dist[v]
         use_v = via_v < via_u
         best[ok] = np.where(use_v, via_v, via_u)
-        best_idx[ok] = np.where(use_v, node_src[v], node_src[u])
-        best_idx[~np.isfinite(best)] = -1
-        self._same_segment(site_snap, site_ok[pos], best, best_idx)
+        best_idx[ok] = np.where(use_v, node_site[v], node_site[u])
+        self._same_segment(site_snap, sites, best, best_idx)
         return Nearest(best, best_idx)
 
     def _same_segment(self, site_snap: Snap, sites: np.ndarray, best: np.ndarray, best_idx: np.ndarray) -> None:
@@ -172,46 +171,35 @@ class ReachEngine:
         best_idx[demand[better]] = site_rep[better]
 
 
-def _search(graph: sp.csr_matrix, n: int, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """One multi-source Dijkstra from the virtual nodes ``n + pos``: node distances and sources.
-
-    (scipy's Dijkstra holds the GIL, so threads cannot share this work; forked processes were
-    measured at only 1.3x on two cores, for the cost of forking a large process.)
-    """
-    if len(pos) == 0:
-        return None
-    dist, _, sources = dijkstra(graph, directed=True, indices=n + pos, min_only=True, return_predecessors=True)
-    return dist[:n], sources[:n]
-
-
-def _augmented_graph(net: Network, site_snap: Snap, site_ok: np.ndarray) -> sp.csr_matrix:
-    """The street graph plus one virtual node per snapped site, joined to its segment's ends.
-
-    Virtual nodes have outgoing edges only, so a search from some of them never passes
-    through the others: one graph serves every group of sites.
-    """
-    n = net.n_nodes
-    k = len(site_ok)
-    u, cost_u, v, cost_v = site_snap.ends(net)
-    # virtual rows follow the street rows, so the CSR arrays can be extended in place of a
-    # sparse sum (which would drop zero-length access legs as explicit zeros)
-    g = net.graph
-    data = np.concatenate([g.data, np.column_stack([cost_u, cost_v]).ravel()])
-    indices = np.concatenate([g.indices, np.column_stack([u, v]).ravel()]).astype(g.indices.dtype)
-    indptr = np.concatenate([g.indptr, g.indptr[-1] + 2 * np.arange(1, k + 1)]).astype(g.indptr.dtype)
-    return sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
-
-
 def make_engine(
-    demand: np.ndarray, *, mode: str, network: Network | None = None, max_snap_m: float = 300.0
+    demand: np.ndarray,
+    *,
+    mode: str,
+    network: Network | None = None,
+    max_snap_m: float = 300.0,
+    workers: int | None = None,
 ) -> ReachEngine:
-    """A reach engine for fixed demand points (shapely Points in the study CRS)."""
+    """A reach engine for fixed demand points (shapely Points in the study CRS).
+
+    ``workers``: threads for the walking searches of several facility types (default one per
+    CPU; 1 runs them one after another). Results do not depend on it.
+    """
+    if workers is not None and workers < 1:
+        raise PlannerError(f"workers must be at least 1, got {workers}")
     if mode not in MODES:
         raise PlannerError(f"distance mode must be one of {MODES}, got {mode!r}")
     if mode == "euclidean":
-        return ReachEngine(mode=mode, demand=demand, max_snap_m=max_snap_m)
+        return ReachEngine(mode=mode, demand=demand, max_snap_m=max_snap_m, workers=workers)
     if network is None:
         raise PlannerError("walking distances need a street network; give --streets or use --mode euclidean")
     tree = network.tree()
     snap = snap_points(demand, network, tree, max_snap_m=max_snap_m)
-    return ReachEngine(mode=mode, demand=demand, network=network, tree=tree, demand_snap=snap, max_snap_m=max_snap_m)
+    return ReachEngine(
+        mode=mode,
+        demand=demand,
+        network=network,
+        tree=tree,
+        demand_snap=snap,
+        max_snap_m=max_snap_m,
+        workers=workers,
+    )
