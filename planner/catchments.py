@@ -169,7 +169,7 @@ def _bounded_dijkstra(net: Network, snap: Snap, radius: float) -> np.ndarray:
     n, k = net.n_nodes, len(snap.segment)
     u, cost_u, v, cost_v = snap.ends(net)
     g = net.graph
-    # one virtual node per site, joined to its segment's two ends (as planner.reach does)
+    # one virtual node per site, joined to its segment's two ends by its access legs
     data = np.concatenate([g.data, np.column_stack([cost_u, cost_v]).ravel()])
     indices = np.concatenate([g.indices, np.column_stack([u, v]).ravel()])
     indptr = np.concatenate([g.indptr, g.indptr[-1] + 2 * np.arange(1, k + 1)])
