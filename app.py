@@ -22,7 +22,7 @@ from streamlit_folium import st_folium
 import planner
 from planner import assets, catchments, dashboard, maps, report, uploads
 from planner import scenario as sc
-from planner.i18n import LANG_NAMES, LANGS, in_sentence, mode_name, op_name, t
+from planner.i18n import LANG_NAMES, LANGS, app_message, in_sentence, mode_name, op_name, t
 from planner.maps_style import BASEMAP_KEYS
 
 log = logging.getLogger("planner.app")
@@ -247,7 +247,7 @@ def guarded(call, lang: str):
     try:
         return call()
     except planner.PlannerError as exc:
-        st.error(f"**{t('error_title', lang)}**\n\n{exc}")
+        st.error(f"**{t('error_title', lang)}**\n\n{app_message(str(exc), lang)}")
     except Exception as exc:  # a bug in planner: say so, log it, keep the app alive
         log.exception("unexpected error")
         st.error(f"**{t('error_title', lang)}**\n\n{t('error_bug', lang, kind=type(exc).__name__)}\n\n{exc}")
@@ -435,7 +435,7 @@ def push_edit(op: str, fid: str | None = None) -> None:
         scenario = scenario.with_edit(sc.Edit(op, str(fid), **fields))
         sc.apply_edits(state["_base"].study, scenario)  # checks the edit before keeping it
     except planner.PlannerError as exc:
-        state["_edit_error"] = str(exc)
+        state["_edit_error"] = app_message(str(exc), state.get("lang", DEFAULT_LANG))
         return
     state["scenario"] = scenario
     state["pt_lon"] = state["pt_lat"] = None  # the point was used
@@ -530,7 +530,7 @@ def compare_tab(base: planner.Analysis, scenario: sc.Scenario, result: planner.A
                     other = sc.Scenario.from_json(f.getvalue())
                     picked[side] = (other.name or f.name, sc.evaluate(base, other))
                 except planner.PlannerError as exc:
-                    st.error(str(exc))
+                    st.error(app_message(str(exc), lang))
                     return
     (name_a, a), (name_b, b) = picked["a"], picked["b"]
     cov, rules = sc.compare(a, b, lang=lang)
@@ -600,7 +600,7 @@ def downloads_tab(result: planner.Analysis, scenario: sc.Scenario, lang: str) ->
             other = sc.Scenario.from_json(loaded.getvalue())
             sc.apply_edits(st.session_state["_base"].study, other)
         except planner.PlannerError as exc:
-            st.error(str(exc))
+            st.error(app_message(str(exc), lang))
         else:
             st.session_state["_loaded_id"] = loaded.file_id
             st.session_state["scenario"] = other
@@ -675,7 +675,7 @@ def main() -> None:
     try:
         result = evaluate_scenario(base, scenario, key)
     except planner.PlannerError as exc:
-        st.error(str(exc))
+        st.error(app_message(str(exc), lang))
         st.session_state["scenario"] = scenario = sc.Scenario()
         result = base
     summary = result.summary

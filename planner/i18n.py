@@ -8,6 +8,8 @@ Terms follow the project glossary (社区 community, 街道 sub-district, 设施
 
 from __future__ import annotations
 
+import re
+
 LANGS: tuple[str, ...] = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "简体中文"}
 
@@ -306,3 +308,27 @@ def mode_name(mode: str, lang: str) -> str:
 def op_name(op: str, lang: str) -> str:
     """The display name of a scenario edit operation."""
     return t(f"op_{op}", lang)
+
+
+#: command-line wording in library messages -> what to do in the app ({label keys} filled in)
+_CLI_TO_APP = (
+    (r"Pass --input-crs to say what it is", "Choose what it is in “{input_crs}”"),
+    (r"--input-crs (\w+) means", "“{input_crs}” = \\1 means"),
+    (r"drop --input-crs \w+", "choose another “{input_crs}”"),
+    (r"--input-crs", "“{input_crs}”"),
+    (r"(?:pass|give) --streets(?: FILE)?(?: \([^)]*\))?", "upload a file in “{upload_streets}”"),
+    (r"use --mode euclidean", "choose “{mode_euclidean}” in “{mode}”"),
+)
+
+
+def app_message(message: str, lang: str) -> str:
+    """A library error message as the app shows it: command-line options named as app controls.
+
+    The library speaks to command-line users ("pass --input-crs ..."); in the app the same
+    choice is a control in the sidebar, so the message names that control instead.
+    """
+    for pattern, template in _CLI_TO_APP:
+        keys = re.findall(r"{(\w+)}", template)
+        text = template.format(**{k: t(k, lang) for k in keys})
+        message = re.sub(pattern, text, message)
+    return message
