@@ -89,6 +89,7 @@ def analyze(
     cell_size_m: float = 100.0,
     cell_shape: str = "square",
     max_snap_m: float = 300.0,
+    workers: int | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
     """Analyse a study's coverage and compliance.
@@ -104,6 +105,9 @@ def analyze(
         Generated analysis cells when the study has none (``"square"`` or ``"h3"``).
     max_snap_m
         Points farther than this from any street get no walking distance and are reported.
+    workers
+        Threads for the walking searches of the facility types (default one per CPU; 1 runs
+        them one after another). The results do not depend on it.
     progress
         Called with (stage, fraction done) on long steps.
 
@@ -133,7 +137,7 @@ def analyze(
         report("building the walking network", 0.2)
         net = build_network(study.streets)
     report("snapping cells to streets", 0.35)
-    engine = make_engine(demand_points(cells), mode=options.mode, network=net, max_snap_m=max_snap_m)
+    engine = make_engine(demand_points(cells), mode=options.mode, network=net, max_snap_m=max_snap_m, workers=workers)
     return evaluate(study, options, cells, engine, progress=report)
 
 

@@ -64,6 +64,13 @@ def _study_args(p: argparse.ArgumentParser) -> None:
         metavar="M",
         help="points farther than this from any street get no walking distance and are reported",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="threads for the walking searches (default: one per CPU); results do not depend on it",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -91,6 +98,7 @@ def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = N
         cell_size_m=args.cell_size,
         cell_shape=args.cell_shape,
         max_snap_m=args.max_snap,
+        workers=args.workers,
         progress=bar,
     )
 

@@ -110,6 +110,14 @@ def test_result_does_not_depend_on_row_order_or_modify_inputs(tmp_path: Path) ->
     assert json_ready(a.summary["coverage"]) == json_ready(b.summary["coverage"])  # NaN → None
 
 
+def test_results_do_not_depend_on_the_number_of_threads() -> None:
+    study = planner.load_study()  # the sample: 7 types, so the searches really are spread
+    one = planner.analyze(study, workers=1)
+    two = planner.analyze(study, workers=2)
+    pd.testing.assert_frame_equal(one.cells.drop(columns="geometry"), two.cells.drop(columns="geometry"))
+    assert one.summary == two.summary
+
+
 def test_what_if_adding_a_facility_never_lowers_coverage(toy_gpkg: Path) -> None:
     base = planner.analyze(toy_gpkg)
     fac = base.study.facilities
@@ -187,6 +195,7 @@ def test_cli_analyze_writes_results_and_prints_summary(toy_gpkg: Path, tmp_path:
         (["--mode", "euclidean", "--input-crs", "nonsense"], "nonsense"),
         (["--rules", "/nonexistent.toml"], "does not exist"),
         (["--cell-size", "-5"], "positive"),
+        (["--workers", "0"], "at least 1"),
     ],
 )
 def test_cli_bad_input_gives_one_clear_message_and_exit_code_2(
@@ -220,6 +229,7 @@ def test_cli_help_explains_every_option(capsys) -> None:
         "--cell-size",
         "--cell-shape",
         "--max-snap",
+        "--workers",
     ):
         assert option in text
     assert "gcj02" in text
