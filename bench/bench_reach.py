@@ -317,6 +317,45 @@ def profile_coverage(lay: Layout, book) -> str:
     return out.getvalue()
 
 
+_STARTUP = """
+import json, time
+t0 = time.perf_counter()
+import numpy as np, scipy.sparse as sp
+t1 = time.perf_counter()
+from planner._dijkstra import nearest_seeds
+t2 = time.perf_counter()
+nearest_seeds(sp.csr_matrix(([1.0], ([0], [1])), shape=(2, 2)), [(np.array([0]), np.array([0.0]), np.array([0]))])
+t3 = time.perf_counter()
+print(json.dumps({"import_s": t2 - t1, "first_call_s": t3 - t2}))
+"""
+
+
+def kernel_startup() -> str:
+    """What planner's walking kernel costs a fresh process once: importing numba, loading the kernel.
+
+    Measured in a subprocess (best of 3), after one run that compiles the kernel if its cache
+    is missing. Also warms this process, so that no step below pays for it.
+    """
+    import json
+    import subprocess
+
+    runs = [
+        json.loads(subprocess.run([sys.executable, "-c", _STARTUP], capture_output=True, text=True, check=True).stdout)
+        for _ in range(4)
+    ][1:]
+    import scipy.sparse as sp
+
+    from planner._dijkstra import nearest_seeds
+
+    nearest_seeds(sp.csr_matrix(([1.0], ([0], [1])), shape=(2, 2)), [(np.array([0]), np.array([0.0]), np.array([0]))])
+    imp = min(r["import_s"] for r in runs)
+    first = min(r["first_call_s"] for r in runs)
+    return (
+        f"kernel start-up, once per process (fresh subprocess, best of 3): import numba and planner._dijkstra "
+        f"{imp:.2f} s, first search (loads the cached compiled kernel) {first:.2f} s; excluded from the steps below"
+    )
+
+
 def run(
     scenario: Scenario, *, repeats: int, budget_s: float, seed: int, profile: bool = False
 ) -> tuple[Table, dict, list[str], str]:
@@ -486,6 +525,9 @@ def main(argv: list[str] | None = None) -> int:
     print_header(
         "python bench/bench_reach.py " + " ".join(sys.argv[1:] if argv is None else argv), markdown=args.markdown
     )
+    startup = kernel_startup()
+    print(("- " if args.markdown else "") + startup + "\n")
+    log(startup)
     failures: list[str] = []
     summary = Table(
         "Coverage step vs networkx (target: at least 20x faster than networkx multi-source)",
