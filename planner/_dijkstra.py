@@ -15,14 +15,16 @@ instead of a Fibonacci heap; ``bench/bench_reach.py`` measures both). Distances 
 floating-point sums scipy and networkx compute: every test that checks planner's distances
 against networkx checks this kernel, and ``tests/test_dijkstra.py`` checks it against scipy.
 
-numba compiles the kernel on first use and caches the machine code next to this file (or in
-the user's cache directory when the package folder is read-only).
+numba compiles the kernel on first use and caches the machine code next to this file, or in
+the user's cache directory (``NUMBA_CACHE_DIR``) when the package folder is read-only. Where
+neither can be written (a read-only container), it compiles in memory in every process
+(about 0.8 s) instead of failing.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -32,7 +34,15 @@ import scipy.sparse as sp
 _HEAP_ARITY = 4  # children per heap node: shallower than a binary heap, cheaper sift-down
 
 
-@numba.njit(cache=True, nogil=True)
+def _compiled(func: Callable) -> Callable:
+    """``func`` compiled by numba without the GIL, its machine code cached on disk if possible."""
+    try:
+        return numba.njit(cache=True, nogil=True)(func)
+    except RuntimeError:  # "cannot cache function ...: no locator available": nowhere to write
+        return numba.njit(cache=False, nogil=True)(func)
+
+
+@_compiled
 def _push(keys: np.ndarray, nodes: np.ndarray, size: int, key: float, node: int) -> int:  # pragma: no cover (compiled)
     j = size
     while j > 0:
@@ -47,7 +57,7 @@ def _push(keys: np.ndarray, nodes: np.ndarray, size: int, key: float, node: int)
     return size + 1
 
 
-@numba.njit(cache=True, nogil=True)
+@_compiled
 def _pop_last_down(keys: np.ndarray, nodes: np.ndarray, size: int) -> None:  # pragma: no cover (compiled)
     """Move the heap's entry at ``size`` (just past the end) into the vacated root."""
     key, node = keys[size], nodes[size]
@@ -69,7 +79,7 @@ def _pop_last_down(keys: np.ndarray, nodes: np.ndarray, size: int) -> None:  # p
     nodes[j] = node
 
 
-@numba.njit(cache=True, nogil=True)
+@_compiled
 def _search(
     indptr: np.ndarray,
     indices: np.ndarray,

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+import planner
 from planner._dijkstra import nearest_seeds
 
 
@@ -95,3 +102,31 @@ def test_bad_seed_distance_is_refused(bad: float) -> None:
     graph = sp.csr_matrix(([1.0], ([0], [1])), shape=(2, 2))
     with pytest.raises(ValueError, match="seed distances"):
         nearest_seeds(graph, [(np.array([0]), np.array([bad]), np.array([0]))])
+
+
+def test_kernel_works_where_its_cache_cannot_be_written(tmp_path: Path) -> None:
+    """A read-only install (say, a container) compiles in memory instead of failing on import."""
+    pkg = tmp_path / "planner"
+    shutil.copytree(Path(planner.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    (pkg / "__pycache__").write_text("a file, so no cache folder can be made here")
+    code = (
+        "import sys, numpy as np, scipy.sparse as sp\n"
+        "import planner._dijkstra\n"
+        "assert planner._dijkstra.__file__.startswith(sys.argv[1])\n"
+        "from planner._dijkstra import nearest_seeds\n"
+        "g = sp.csr_matrix(([2.0], ([0], [1])), shape=(2, 2))\n"
+        "(d, lab), = nearest_seeds(g, [(np.array([0]), np.array([0.5]), np.array([7]))])\n"
+        "print(d.tolist(), lab.tolist())\n"
+    )
+    blocked = pkg / "__pycache__"  # every cache location numba tries lies under this file
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": str(blocked / "numba"),
+        "HOME": str(blocked / "home"),
+        "XDG_CACHE_HOME": str(blocked / "cache"),
+        "PYTHONPATH": str(tmp_path),
+    }
+    run = subprocess.run([sys.executable, "-c", code, str(pkg)], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[0.5, 2.5] [7, 7]"
+    assert not any(tmp_path.rglob("*.nbi"))
