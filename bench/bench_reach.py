@@ -162,6 +162,21 @@ def scipy_multi_source(net: Network, fac_nodes: np.ndarray, fac_types: np.ndarra
     return out
 
 
+def planner_kernel(net: Network, fac_nodes: np.ndarray, fac_types: np.ndarray, book) -> dict:
+    """planner's kernel from the facility nodes, per type, on one thread: the same work as scipy's row."""
+    from planner._dijkstra import nearest_seeds
+
+    keys = [key for key in book.types if (fac_types == key).any()]
+    seeds = [
+        (fac_nodes[fac_types == key], np.zeros((fac_types == key).sum()), np.arange((fac_types == key).sum()))
+        for key in keys
+    ]
+    found = nearest_seeds(net.graph, seeds, workers=1)
+    out = {key: np.full(net.n_nodes, np.inf) for key in book.types}
+    out.update({key: dist for key, (dist, _) in zip(keys, found, strict=True)})
+    return out
+
+
 def nx_per_facility(graph, fac_nodes: np.ndarray, fac_types: np.ndarray, book, order: np.ndarray, budget_s: float):
     """The osmnx-examples loop: a bounded Dijkstra per facility, minimum per node and type.
 
@@ -292,6 +307,7 @@ def one_round(
     out["planner_threads"] = {key: cov[naming.dist(key)].to_numpy(dtype=float) for key in book.types}
     del cov, engine
     log(f"{scenario.name}: scipy kernel alone")
+    out["kernel"] = t("kernel", planner_kernel, lay.net, lay.fac_nodes, lay.fac_types, book)
     out["scipy"] = t("scipy", scipy_multi_source, lay.net, lay.fac_nodes, lay.fac_types, book, limit=False)
     out["scipy_limit"] = t("scipy_limit", scipy_multi_source, lay.net, lay.fac_nodes, lay.fac_types, book, limit=True)
     log(f"{scenario.name}: networkx graph")
@@ -375,6 +391,7 @@ def run(
             done = out["a_done"]
             checks = {
                 "threads": merge_checks([compare(ref[k], out["planner_threads"][k], None) for k in book.types]),
+                "kernel": check_all(lay, book, ref, out["kernel"], cutoff=False),
                 "scipy": check_all(lay, book, ref, out["scipy"], cutoff=False),
                 "scipy_limit": check_all(lay, book, ref, out["scipy_limit"], cutoff=True),
                 "a": check_all(lay, book, ref, out["a"], cutoff=True, partial=done < len(lay.fac_nodes)),
@@ -412,6 +429,7 @@ def table_rows(m: dict[str, Measure], checks: dict[str, Check], *, n_fac: int, d
             ratio=False,
         ),
         Row("planner total", total, note="network + engine + coverage", ratio=False),
+        Row("planner kernel alone, per type, 1 thread", m["kernel"], checks["kernel"], "kernel only, no output table"),
         Row("scipy dijkstra alone, per type, no limit", m["scipy"], checks["scipy"], "kernel only, no output table"),
         Row(
             "scipy dijkstra alone, per type, limit=radius",
