@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 import planner
-from planner._dijkstra import nearest_seeds
+from planner._dijkstra import _search, nearest_seeds
 
 
 def _random_graph(rng: np.random.Generator, n: int, m: int, *, zeros: float = 0.05) -> sp.csr_matrix:
@@ -130,3 +130,16 @@ def test_kernel_works_where_its_cache_cannot_be_written(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[0.5, 2.5] [7, 7]"
     assert not any(tmp_path.rglob("*.nbi"))
+
+
+def test_int64_node_numbers_give_the_same_results() -> None:
+    """Graphs too large for int32 node numbers run the int64 build of the kernel."""
+    rng = np.random.default_rng(11)
+    graph = _random_graph(rng, 500, 2000)
+    node, dist0, label = rng.integers(0, 500, size=9), rng.uniform(0, 30, size=9), np.arange(9)
+    ((d32, l32),) = nearest_seeds(graph, [(node, dist0, label)])
+    d64, l64 = _search(
+        graph.indptr.astype(np.int64), graph.indices.astype(np.int64), graph.data, node, dist0, label, 500
+    )
+    np.testing.assert_array_equal(d32, d64)
+    np.testing.assert_array_equal(l32, l64)
