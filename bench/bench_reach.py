@@ -306,7 +306,7 @@ def one_round(
     cov = t("cov_threads", planner_coverage, lay.cells, lay.facilities, book, engine)
     out["planner_threads"] = {key: cov[naming.dist(key)].to_numpy(dtype=float) for key in book.types}
     del cov, engine
-    log(f"{scenario.name}: scipy kernel alone")
+    log(f"{scenario.name}: kernels alone (planner's, scipy's)")
     out["kernel"] = t("kernel", planner_kernel, lay.net, lay.fac_nodes, lay.fac_types, book)
     out["scipy"] = t("scipy", scipy_multi_source, lay.net, lay.fac_nodes, lay.fac_types, book, limit=False)
     out["scipy_limit"] = t("scipy_limit", scipy_multi_source, lay.net, lay.fac_nodes, lay.fac_types, book, limit=True)
@@ -335,7 +335,6 @@ def profile_coverage(lay: Layout, book) -> str:
 
 _STARTUP = """
 import json, time
-t0 = time.perf_counter()
 import numpy as np, scipy.sparse as sp
 t1 = time.perf_counter()
 from planner._dijkstra import nearest_seeds
