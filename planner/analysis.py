@@ -90,6 +90,7 @@ def analyze(
     cell_shape: str = "square",
     max_snap_m: float = 300.0,
     workers: int | None = None,
+    generated: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
     """Analyse a study's coverage and compliance.
@@ -108,6 +109,9 @@ def analyze(
     workers
         Threads for the walking searches of the facility types (default one per CPU; 1 runs
         them one after another). The results do not depend on it.
+    generated
+        The time stamp written as ``summary["generated"]`` (default: now, local time with its
+        offset). Pass one to make two runs' outputs comparable byte for byte.
     progress
         Called with (stage, fraction done) on long steps.
 
@@ -138,7 +142,7 @@ def analyze(
         net = build_network(study.streets)
     report("snapping cells to streets", 0.35)
     engine = make_engine(demand_points(cells), mode=options.mode, network=net, max_snap_m=max_snap_m, workers=workers)
-    return evaluate(study, options, cells, engine, progress=report)
+    return evaluate(study, options, cells, engine, generated=generated, progress=report)
 
 
 def demand_points(cells: gpd.GeoDataFrame) -> np.ndarray:
@@ -157,12 +161,14 @@ def evaluate(
     *,
     previous: Analysis | None = None,
     types: Iterable[str] | None = None,
+    generated: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
     """Coverage and compliance for the study's facilities, on cells and an engine built once.
 
     With ``previous`` and ``types``, only those facility types' reach is recomputed and the
-    others are taken from ``previous`` (what-if edits).
+    others are taken from ``previous`` (what-if edits). ``generated`` is the summary's time
+    stamp (default: now).
     """
     report = progress or (lambda stage, frac: None)
     book = study.rulebook
@@ -204,7 +210,8 @@ def evaluate(
     comm_out = _community_table(comm, fac_out, comm_cov, wide, book)
     subs = _sub_districts(comm_out, out_cells, book) if "sub_district" in comm_out.columns else None
     validation = pd.concat([study.validation, vlog.frame()], ignore_index=True)
-    summary = _summary(study, options, out_cells, comm_out, fac_out, checks, validation, engine)
+    stamp = generated or dt.datetime.now()
+    summary = _summary(study, options, out_cells, comm_out, fac_out, checks, validation, engine, stamp)
     report("done", 1.0)
     return Analysis(
         study=study,
@@ -275,7 +282,7 @@ def _sub_districts(comm: pd.DataFrame, cells: pd.DataFrame, book) -> pd.DataFram
     return out.rename_axis("sub_district").reset_index()
 
 
-def _summary(study: Study, options: Options, cells, comm, fac, checks, validation, engine) -> dict:
+def _summary(study: Study, options: Options, cells, comm, fac, checks, validation, engine, generated) -> dict:
     from planner import __version__
 
     book = study.rulebook
@@ -297,7 +304,7 @@ def _summary(study: Study, options: Options, cells, comm, fac, checks, validatio
     return {
         "planner_version": __version__,
         "study": study.name,
-        "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),  # local time, with offset
+        "generated": generated.astimezone().isoformat(timespec="seconds"),  # local time, with offset
         "distance_mode": options.mode,
         "analysis_crs": study.crs.to_string(),
         "analysis_crs_name": study.crs.name,

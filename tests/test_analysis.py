@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -112,8 +113,9 @@ def test_result_does_not_depend_on_row_order_or_modify_inputs(tmp_path: Path) ->
 
 def test_results_do_not_depend_on_the_number_of_threads() -> None:
     study = planner.load_study()  # the sample: 7 types, so the searches really are spread
-    one = planner.analyze(study, workers=1)
-    two = planner.analyze(study, workers=2)
+    stamp = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)  # the summary's time stamp is not a result
+    one = planner.analyze(study, workers=1, generated=stamp)
+    two = planner.analyze(study, workers=2, generated=stamp)
     pd.testing.assert_frame_equal(one.cells.drop(columns="geometry"), two.cells.drop(columns="geometry"))
     assert one.summary == two.summary
 
@@ -233,3 +235,11 @@ def test_cli_help_explains_every_option(capsys) -> None:
     ):
         assert option in text
     assert "gcj02" in text
+
+
+def test_the_summary_time_stamp_is_the_one_given(toy_gpkg: Path) -> None:
+    stamp = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    result = planner.analyze(toy_gpkg, generated=stamp)
+    assert dt.datetime.fromisoformat(result.summary["generated"]) == stamp
+    # by default it is the time of the run, with its offset
+    assert dt.datetime.fromisoformat(planner.analyze(toy_gpkg).summary["generated"]).tzinfo is not None
