@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,21 @@ from typing import Any
 from planner.errors import PlannerError
 
 EXIT_INPUT = 2
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Append an option's default to its help, once, and only where it says something.
+
+    ``argparse.ArgumentDefaultsHelpFormatter`` appends "(default: None)" to options without a
+    default and repeats a default the help already explains ("(default: generated) (default:
+    None)"); this one leaves both of those alone.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 def _analyze_args(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +40,7 @@ def _analyze_args(sub: argparse._SubParsersAction) -> None:
             "each type in the rulebook, and check every community against the rulebook's standards. Without STUDY, "
             "the bundled synthetic sample district is analysed."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     _study_args(p)
     p.add_argument("--out", metavar="DIR", default="results", help="output folder (created if needed)")
@@ -127,7 +143,7 @@ def _report_args(sub: argparse._SubParsersAction) -> None:
             "headline figures and the most urgent gaps, maps, tables per community and facility, recommendations, "
             "and the method with every standard's source. Without STUDY, the bundled synthetic sample district."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     _study_args(p)
     p.add_argument("--format", choices=["pdf", "html", "xlsx"], default="pdf", help="report format")
@@ -189,6 +205,16 @@ def _progress_bar(quiet: bool):
     return update
 
 
+def _display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: two for wide and full-width (CJK) characters."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align ``text`` in ``width`` terminal columns (``str.ljust`` counts characters)."""
+    return text + " " * max(width - _display_width(text), 0)
+
+
 def _print_summary(summary: dict, written: dict, seconds: float, book) -> None:
     d = summary["district"]
     print(
@@ -199,7 +225,7 @@ def _print_summary(summary: dict, written: dict, seconds: float, book) -> None:
     for key, c in summary["coverage"].items():
         t = book.types[key]
         print(
-            f"  {t.name_en:<28} {t.name_zh:<10} {c['radius_m']:>6.0f} m  {c['share_covered']:>6.1%}  "
+            f"  {_pad(t.name_en, 28)} {_pad(t.name_zh, 20)} {c['radius_m']:>6.0f} m  {c['share_covered']:>6.1%}  "
             f"({c['residents_covered']:,} of {c['residents']:,})"
         )
     print("\nCommunities meeting each standard:")
@@ -240,7 +266,7 @@ def _app_args(sub: argparse._SubParsersAction) -> None:
         help="open the map app (Streamlit) on the sample district",
         description="Install the app's offline Leaflet files if they are missing, then start the Streamlit app "
         "(app.py) from the repository. Open the address it prints in a browser.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     p.add_argument("--port", type=int, default=8501, help="port to serve on")
     p.add_argument("--headless", action="store_true", help="do not open a browser window")
