@@ -223,7 +223,7 @@ def _bounded_chunk(
     """
     n_sites = seed_node.shape[0]
     counts = np.zeros(n_sites, np.int64)
-    out_idx = np.empty(1024, np.int64)
+    out_idx = np.empty(1024, touched.dtype)
     out_dist = np.empty(1024)
     filled = 0
     for s in range(n_sites):
@@ -382,6 +382,8 @@ def bounded_searches(
             strict=True,
         )
     ]
+    # column indices as int32 where they fit: the output is most of the memory
+    target_index = np.int32 if targets.n_targets < np.iinfo(np.int32).max else np.int64
     starts = list(range(0, n_sites, chunk))
     results: list = [None] * len(starts)
     counter = itertools.count()
@@ -393,7 +395,7 @@ def bounded_searches(
             np.full(n, np.inf),
             np.full(targets.n_targets, np.inf),
             np.empty(n, np.int64),
-            np.empty(targets.n_targets, np.int64),
+            np.empty(targets.n_targets, target_index),  # also the output's column indices
             np.empty(graph.nnz + seed_node.shape[1] + 1),
             np.empty(graph.nnz + seed_node.shape[1] + 1, np.int64),
         )
@@ -412,7 +414,8 @@ def bounded_searches(
             for f in [pool.submit(work) for _ in range(workers)]:
                 f.result()
     counts = np.concatenate([r[0] for r in results]) if results else np.zeros(0, np.int64)
-    indptr_out = np.concatenate([[0], np.cumsum(counts)])
-    cols = np.concatenate([r[1] for r in results]) if results else np.zeros(0, np.int64)
+    small = target_index is np.int32 and counts.sum() < np.iinfo(np.int32).max
+    indptr_out = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32 if small else np.int64)
+    cols = np.concatenate([r[1] for r in results]) if results else np.zeros(0, target_index)
     vals = np.concatenate([r[2] for r in results]) if results else np.zeros(0)
     return sp.csr_array((vals, cols, indptr_out), shape=(n_sites, targets.n_targets))

@@ -197,7 +197,8 @@ class ReachEngine:
         Returns
         -------
         scipy.sparse.csr_array
-            Shape ``(len(sites), len(demand))``, float64 metres, column indices sorted. A stored
+            Shape ``(len(sites), len(demand))``, float64 metres, column indices sorted (int32
+            index arrays where they fit). A stored
             entry means "within the limit"; a distance of exactly 0 is stored explicitly, so test
             reachability with the sparsity structure (``indptr``/``indices``), never with
             ``value == 0``, and do not call ``eliminate_zeros``. Sites or demand points off the
@@ -284,8 +285,9 @@ class ReachEngine:
         )
         order = np.lexsort((pairs["j"], pairs["i"]))
         rows, cols, vals = pairs["i"][order], pairs["j"][order], pairs["v"][order]
-        indptr = np.searchsorted(rows, np.arange(len(sites) + 1))
-        return sp.csr_array((vals, cols.astype(np.int64), indptr), shape=shape)
+        index = np.int32 if max(len(vals), len(self.demand)) < np.iinfo(np.int32).max else np.int64
+        indptr = np.searchsorted(rows, np.arange(len(sites) + 1)).astype(index)
+        return sp.csr_array((vals, cols.astype(index), indptr), shape=shape)
 
 
 def _points(sites: object) -> np.ndarray:
