@@ -34,7 +34,7 @@ import shapely
 from _common import SIZES, Measure, Table, log, measure, nx_graph, print_header, synthetic_streets
 from scipy.sparse.csgraph import dijkstra
 
-import planner._dijkstra  # noqa: F401 (imports numba up front, so no step below pays for it)
+import planner._bounded  # noqa: F401 (imports numba up front, so no step below pays for it)
 from planner.network import Network, build_network
 from planner.reach import ReachEngine, make_engine
 

@@ -11,13 +11,17 @@ Two distance modes behind one interface:
   or the direct way along the segment when a facility sits on the same segment.
 
 Unreachable means ``inf`` internally; callers turn it into NaN.
+
+For per-site questions, :meth:`ReachEngine.within` gives every demand point within a distance
+of each site, with its distance, as a sparse sites × demand matrix (one bounded search per
+site on planner's kernel, :mod:`planner._bounded`; a KD-tree in straight-line mode).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +31,9 @@ from scipy.spatial import cKDTree
 
 from planner.errors import PlannerError
 from planner.network import Network, Snap, snap_points
+
+if TYPE_CHECKING:
+    from planner._bounded import Targets
 
 Mode = Literal["walk", "euclidean"]
 MODES: tuple[str, ...] = ("walk", "euclidean")
@@ -179,7 +186,7 @@ class ReachEngine:
 
         The foundation of per-site questions (service areas, residents served, siting, 2SFCA):
         one bounded search per site in walk mode, on planner's kernel, touching only what it
-        reaches (:func:`planner._dijkstra.bounded_searches`; the sites run in parallel threads);
+        reaches (:func:`planner._bounded.bounded_searches`; the sites run in parallel threads);
         a KD-tree in straight-line mode. Distances are measured exactly as :meth:`nearest`
         measures them (access legs, the better segment end, the straight walk along a shared
         segment), so each column's minimum is the nearest-site distance wherever that is
@@ -224,15 +231,15 @@ class ReachEngine:
         columns: shape ``(len(sites), network.n_nodes)``. Service areas draw from it.
         """
         assert self.network is not None
-        from planner._dijkstra import Targets
+        from planner._bounded import Targets
 
         targets = Targets.nodes(self.network.n_nodes, len(self.network.seg_len))
         return self._bounded(_points(sites), float(limit_m), targets, site_snap)
 
     @cached_property
-    def _demand_targets(self) -> object:
+    def _demand_targets(self) -> Targets:
         """The snapped demand points as targets of bounded searches: by segment end, by segment."""
-        from planner._dijkstra import Targets
+        from planner._bounded import Targets
 
         net, snap = self.network, self.demand_snap
         assert net is not None and snap is not None
@@ -252,9 +259,9 @@ class ReachEngine:
             seg_offset=snap.offset[self._by_segment],
         )
 
-    def _bounded(self, sites: np.ndarray, limit: float, targets: object, site_snap: Snap | None) -> sp.csr_array:
+    def _bounded(self, sites: np.ndarray, limit: float, targets: Targets, site_snap: Snap | None) -> sp.csr_array:
         """Bounded walking searches from ``sites`` reporting ``targets``, on the engine's threads."""
-        from planner._dijkstra import bounded_searches
+        from planner._bounded import bounded_searches
 
         net = self.network
         assert net is not None

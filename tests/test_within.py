@@ -34,7 +34,7 @@ from test_reach import (  # the ladder, its hand-computed table and the Chengdu 
 
 import planner
 from planner import naming
-from planner._dijkstra import Targets, bounded_searches
+from planner._bounded import Targets, bounded_searches
 from planner.errors import PlannerError
 from planner.reach import make_engine
 
