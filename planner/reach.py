@@ -216,10 +216,7 @@ class ReachEngine:
         PlannerError
             If ``limit_m`` is negative or not finite.
         """
-        sites = _points(sites)
-        limit = float(limit_m)
-        if not (np.isfinite(limit) and limit >= 0):
-            raise PlannerError(f"the distance limit must be a finite number of metres >= 0, got {limit_m!r}")
+        sites, limit = _points(sites), _limit(limit_m)
         if self.mode == "euclidean":
             return self._within_straight(sites, limit)
         return self._bounded(sites, limit, self._demand_targets, site_snap)
@@ -229,12 +226,17 @@ class ReachEngine:
 
         Like :meth:`within` (same searches, same conventions), with the network's nodes as
         columns: shape ``(len(sites), network.n_nodes)``. Service areas draw from it.
+
+        Raises
+        ------
+        PlannerError
+            If ``limit_m`` is negative or not finite.
         """
         assert self.network is not None
         from planner._bounded import Targets
 
         targets = Targets.nodes(self.network.n_nodes, len(self.network.seg_len))
-        return self._bounded(_points(sites), float(limit_m), targets, site_snap)
+        return self._bounded(_points(sites), _limit(limit_m), targets, site_snap)
 
     @cached_property
     def _demand_targets(self) -> Targets:
@@ -295,6 +297,13 @@ class ReachEngine:
         index = np.int32 if max(len(vals), len(self.demand)) < np.iinfo(np.int32).max else np.int64
         indptr = np.searchsorted(rows, np.arange(len(sites) + 1)).astype(index)
         return sp.csr_array((vals, cols.astype(index), indptr), shape=shape)
+
+
+def _limit(limit_m: float) -> float:
+    limit = float(limit_m)
+    if not (np.isfinite(limit) and limit >= 0):
+        raise PlannerError(f"the distance limit must be a finite number of metres >= 0, got {limit_m!r}")
+    return limit
 
 
 def _points(sites: object) -> np.ndarray:

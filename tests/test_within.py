@@ -106,6 +106,12 @@ def test_bad_limit(walk, limit):
         walk.within(pts(F1), limit)
 
 
+@pytest.mark.parametrize("limit", [-1.0, np.inf])
+def test_bad_limit_node_reach(walk, limit):
+    with pytest.raises(PlannerError, match="distance limit must be a finite number of metres"):
+        walk.node_reach(pts(F1), limit)
+
+
 def test_geodataframe_sites(walk):
     gdf = gpd.GeoDataFrame({"name": ["F1", "F2"]}, geometry=pts(F1, F2), crs=CRS)
     expected = walk.within(pts(F1, F2), 300.0)
