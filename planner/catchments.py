@@ -1,8 +1,9 @@
 """Service areas: the part of the district each facility serves within its type's radius.
 
-Walking mode: one bounded Dijkstra per facility over planner's CSR street graph (scipy, all
-facilities of a batch in one call, stopped at the radius), starting from the facility's
-access point on its nearest street. A street segment is in the service area as far as the
+Walking mode: one bounded search per facility over planner's CSR street graph, stopped at
+the radius, starting from the facility's access point on its nearest street (the reach
+engine's :meth:`~planner.reach.ReachEngine.node_reach`, on planner's kernel, facilities in
+parallel threads). A street segment is in the service area as far as the
 remaining distance reaches along it; the polygon drawn is those reachable street pieces
 widened by ``width_m`` on each side, with gaps that reachable streets enclose filled in.
 Straight-line mode: a circle of the radius.
@@ -10,7 +11,8 @@ Straight-line mode: a circle of the radius.
 Each service area also counts the residents it serves: the population of the analysis cells
 whose walking (or straight-line) distance to this facility is within the radius, measured
 exactly as :mod:`planner.coverage` measures distances (access legs included), so the union
-of all service areas' cells equals the covered cells.
+of all service areas' cells equals the covered cells: the rows of the engine's facility ×
+cell matrix (:meth:`~planner.reach.ReachEngine.within`).
 """
 
 from __future__ import annotations
@@ -20,15 +22,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from planner.analysis import Analysis
 from planner.network import Network, Snap
 from planner.reach import ReachEngine
-
-#: largest facilities × nodes block of one Dijkstra call (float64 cells, ~80 MB)
-MAX_BLOCK = 10_000_000
 
 
 def service_areas(
@@ -66,7 +63,7 @@ def service_areas(
     pop = result.cells["population"].to_numpy(dtype=float)
     if engine.mode == "euclidean" or len(fac) == 0:
         polys = shapely.buffer(points, radius, quad_segs=16)
-        served = _served_straight(engine, points, pop, radius)
+        served = _served(engine.within(points, radius), pop)
     else:
         polys, served = _walk_areas(engine, points, pop, radius, width_m)
     return gpd.GeoDataFrame(
@@ -134,12 +131,10 @@ def update_service_areas(
     return gpd.GeoDataFrame(out, geometry="geometry", crs=after.study.crs)
 
 
-def _served_straight(engine: ReachEngine, points: np.ndarray, pop: np.ndarray, radius: float) -> np.ndarray:
-    if len(points) == 0:
-        return np.zeros(0)
-    tree = cKDTree(shapely.get_coordinates(engine.demand))
-    hits = tree.query_ball_point(shapely.get_coordinates(points), r=radius)
-    return np.array([pop[np.asarray(h, dtype=np.int64)].sum() for h in hits], dtype=float)
+def _served(within: sp.csr_array, pop: np.ndarray) -> np.ndarray:
+    """Residents of the cells each site reaches: a stored entry is a reached cell (even at 0 m)."""
+    reached = sp.csr_array((np.ones(within.nnz), within.indices, within.indptr), shape=within.shape)
+    return reached @ pop
 
 
 def _walk_areas(
@@ -148,86 +143,63 @@ def _walk_areas(
     net = engine.network
     assert net is not None and engine.demand_snap is not None
     snap = engine.snap(points)
-    k = len(points)
-    polys = np.array([shapely.Polygon()] * k, dtype=object)
-    served = np.zeros(k)
+    polys = np.array([shapely.Polygon()] * len(points), dtype=object)
+    served = _served(engine.within(points, radius, site_snap=snap), pop)
     ok = np.flatnonzero(snap.ok)
     if len(ok) == 0:
         return polys, served
-    batch = max(1, MAX_BLOCK // max(net.n_nodes, 1))
-    for start in range(0, len(ok), batch):
-        idx = ok[start : start + batch]
-        sub = Snap(snap.segment[idx], snap.along[idx], snap.offset[idx])
-        node_dist = _bounded_dijkstra(net, sub, radius)
-        served[idx] = _residents(engine, sub, node_dist, pop, radius)
-        polys[idx] = _polygons(net, points[idx], sub, node_dist, radius, width_m)
+    sub = Snap(snap.segment[ok], snap.along[ok], snap.offset[ok])
+    reach = engine.node_reach(points[ok], radius, site_snap=sub)
+    polys[ok] = _polygons(net, points[ok], sub, reach, radius, width_m)
     return polys, served
 
 
-def _bounded_dijkstra(net: Network, snap: Snap, radius: float) -> np.ndarray:
-    """(k, n_nodes) walking distance from each snapped site to every node, inf beyond radius."""
-    n, k = net.n_nodes, len(snap.segment)
-    u, cost_u, v, cost_v = snap.ends(net)
-    g = net.graph
-    # one virtual node per site, joined to its segment's two ends by its access legs
-    data = np.concatenate([g.data, np.column_stack([cost_u, cost_v]).ravel()])
-    indices = np.concatenate([g.indices, np.column_stack([u, v]).ravel()])
-    indptr = np.concatenate([g.indptr, g.indptr[-1] + 2 * np.arange(1, k + 1)])
-    graph = sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
-    dist = dijkstra(graph, directed=True, indices=n + np.arange(k), limit=radius)
-    return np.asarray(dist)[:, :n]
-
-
-def _residents(engine: ReachEngine, snap: Snap, node_dist: np.ndarray, pop: np.ndarray, radius: float) -> np.ndarray:
-    dsnap = engine.demand_snap
-    net = engine.network
-    assert dsnap is not None and net is not None
-    ok = np.flatnonzero(dsnap.ok)
-    du, dcu, dv, dcv = dsnap.ends(net)
-    # (k, n_ok) distances from each site to each snapped cell
-    dist = np.minimum(node_dist[:, du] + dcu, node_dist[:, dv] + dcv)
-    # cells on a site's own segment can walk straight along it
-    same = dsnap.segment[ok][None, :] == snap.segment[:, None]
-    if same.any():
-        direct = (
-            dsnap.offset[ok][None, :] + snap.offset[:, None] + np.abs(dsnap.along[ok][None, :] - snap.along[:, None])
-        )
-        dist = np.where(same, np.minimum(dist, direct), dist)
-    return ((dist <= radius) * pop[ok][None, :]).sum(axis=1)
-
-
 def _polygons(
-    net: Network, points: np.ndarray, snap: Snap, node_dist: np.ndarray, radius: float, width_m: float
+    net: Network, points: np.ndarray, snap: Snap, reach: sp.csr_array, radius: float, width_m: float
 ) -> np.ndarray:
+    """The reachable street pieces of each site, widened; from its row of node distances only."""
     su, sv, length = net.seg_u, net.seg_v, net.seg_len
-    a, b = net.xy[su], net.xy[sv]
+    # the segments at each node (CSR), to visit only the segments a site's search reached
+    ends = np.concatenate([su, sv])
+    by_node = np.argsort(ends, kind="stable") % len(su)
+    node_ptr = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=net.n_nodes))])
+    node_dist = np.full(net.n_nodes, np.inf)  # reset after each site
     lines, owner = [], []
     for i in range(len(points)):
-        left_u = np.clip(radius - node_dist[i, su], 0.0, None)  # metres reachable from the u end
-        left_v = np.clip(radius - node_dist[i, sv], 0.0, None)
-        whole = left_u + left_v >= length
+        nodes = reach.indices[reach.indptr[i] : reach.indptr[i + 1]]
+        node_dist[nodes] = reach.data[reach.indptr[i] : reach.indptr[i + 1]]
+        seg = np.unique(by_node[_ranges(node_ptr[nodes], node_ptr[nodes + 1])])
+        a, b = net.xy[su[seg]], net.xy[sv[seg]]
+        left_u = np.clip(radius - node_dist[su[seg]], 0.0, None)  # metres reachable from the u end
+        left_v = np.clip(radius - node_dist[sv[seg]], 0.0, None)
+        node_dist[nodes] = np.inf
+        whole = left_u + left_v >= length[seg]
         part_u = ~whole & (left_u > 0)
         part_v = ~whole & (left_v > 0)
         pieces = [
             np.stack([a[whole], b[whole]], axis=1),
-            np.stack([a[part_u], _towards(a, b, length, left_u)[part_u]], axis=1),
-            np.stack([b[part_v], _towards(b, a, length, left_v)[part_v]], axis=1),
+            np.stack([a[part_u], _towards(a, b, length[seg], left_u)[part_u]], axis=1),
+            np.stack([b[part_v], _towards(b, a, length[seg], left_v)[part_v]], axis=1),
             _own_segment(net, points[i], snap, i, radius),
         ]
-        block = np.concatenate([p for p in pieces if len(p)]) if any(len(p) for p in pieces) else np.zeros((0, 2, 2))
+        block = np.concatenate([p for p in pieces if len(p)])
         lines.append(block)
         owner.append(np.full(len(block), i))
     coords = np.concatenate(lines)
     who = np.concatenate(owner)
     out = np.array([shapely.Polygon()] * len(points), dtype=object)
-    if len(coords) == 0:
-        return out
     # widen every piece on its own (one vectorised call), then merge each site's pieces: the same
     # shape as buffering each site's multi-line at once, about five times faster on a district
     widened = shapely.buffer(shapely.linestrings(coords), width_m, quad_segs=4)
     present, starts = np.unique(who, return_index=True)
     out[present] = [_fill_holes(shapely.union_all(group)) for group in np.split(widened, starts[1:])]
     return out
+
+
+def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """The concatenated ranges ``start[i]:stop[i]``."""
+    counts = stop - start
+    return np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
 
 
 def _towards(start: np.ndarray, end: np.ndarray, length: np.ndarray, dist: np.ndarray) -> np.ndarray:

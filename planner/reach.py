@@ -11,20 +11,29 @@ Two distance modes behind one interface:
   or the direct way along the segment when a facility sits on the same segment.
 
 Unreachable means ``inf`` internally; callers turn it into NaN.
+
+For per-site questions, :meth:`ReachEngine.within` gives every demand point within a distance
+of each site, with its distance, as a sparse sites × demand matrix (one bounded search per
+site on planner's kernel, :mod:`planner._bounded`; a KD-tree in straight-line mode).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 from scipy.spatial import cKDTree
 
 from planner.errors import PlannerError
 from planner.network import Network, Snap, snap_points
+
+if TYPE_CHECKING:
+    from planner._bounded import Targets
 
 Mode = Literal["walk", "euclidean"]
 MODES: tuple[str, ...] = ("walk", "euclidean")
@@ -169,6 +178,138 @@ class ReachEngine:
         better = direct < best[demand]
         best[demand[better]] = direct[better]
         best_idx[demand[better]] = site_rep[better]
+
+    # --- every demand point within a distance of each site: the sites × demand matrix ----------
+
+    def within(self, sites: np.ndarray, limit_m: float, site_snap: Snap | None = None) -> sp.csr_array:
+        """Every demand point within ``limit_m`` of each site, with its distance, as a sparse matrix.
+
+        The foundation of per-site questions (service areas, residents served, siting, 2SFCA):
+        one bounded search per site in walk mode, on planner's kernel, touching only what it
+        reaches (:func:`planner._bounded.bounded_searches`; the sites run in parallel threads);
+        a KD-tree in straight-line mode. Distances are measured exactly as :meth:`nearest`
+        measures them (access legs, the better segment end, the straight walk along a shared
+        segment), so each column's minimum is the nearest-site distance wherever that is
+        within the limit.
+
+        Parameters
+        ----------
+        sites
+            Shapely Points in the study CRS (a GeoSeries or GeoDataFrame gives its geometry).
+        limit_m
+            Largest distance kept, in metres, inclusive: ``distance <= limit_m``.
+        site_snap
+            The sites' snapping (walk mode), if already computed.
+
+        Returns
+        -------
+        scipy.sparse.csr_array
+            Shape ``(len(sites), len(demand))``, float64 metres, column indices sorted (int32
+            index arrays where they fit). A stored
+            entry means "within the limit"; a distance of exactly 0 is stored explicitly, so test
+            reachability with the sparsity structure (``indptr``/``indices``), never with
+            ``value == 0``, and do not call ``eliminate_zeros``. Sites or demand points off the
+            network have no entries.
+
+        Raises
+        ------
+        PlannerError
+            If ``limit_m`` is negative or not finite.
+        """
+        sites, limit = _points(sites), _limit(limit_m)
+        if self.mode == "euclidean":
+            return self._within_straight(sites, limit)
+        return self._bounded(sites, limit, self._demand_targets, site_snap)
+
+    def node_reach(self, sites: np.ndarray, limit_m: float, site_snap: Snap | None = None) -> sp.csr_array:
+        """Walk mode: each site's walking distance to every street node within ``limit_m``.
+
+        Like :meth:`within` (same searches, same conventions), with the network's nodes as
+        columns: shape ``(len(sites), network.n_nodes)``. Service areas draw from it.
+
+        Raises
+        ------
+        PlannerError
+            If ``limit_m`` is negative or not finite.
+        """
+        assert self.network is not None
+        from planner._bounded import Targets
+
+        targets = Targets.nodes(self.network.n_nodes, len(self.network.seg_len))
+        return self._bounded(_points(sites), _limit(limit_m), targets, site_snap)
+
+    @cached_property
+    def _demand_targets(self) -> Targets:
+        """The snapped demand points as targets of bounded searches: by segment end, by segment."""
+        from planner._bounded import Targets
+
+        net, snap = self.network, self.demand_snap
+        assert net is not None and snap is not None
+        u, cost_u, v, cost_v = self._ends
+        node = np.concatenate([u, v])
+        order = np.argsort(node, kind="stable")
+        n_seg = len(net.seg_len)
+        seg = snap.segment[self._by_segment]
+        return Targets(
+            n_targets=len(self.demand),
+            node_ptr=np.concatenate([[0], np.cumsum(np.bincount(node, minlength=net.n_nodes))]),
+            node_target=np.tile(self._ok, 2)[order],
+            node_cost=np.concatenate([cost_u, cost_v])[order],
+            seg_ptr=np.searchsorted(seg, np.arange(n_seg + 1)),
+            seg_target=self._by_segment,
+            seg_along=snap.along[self._by_segment],
+            seg_offset=snap.offset[self._by_segment],
+        )
+
+    def _bounded(self, sites: np.ndarray, limit: float, targets: Targets, site_snap: Snap | None) -> sp.csr_array:
+        """Bounded walking searches from ``sites`` reporting ``targets``, on the engine's threads."""
+        from planner._bounded import bounded_searches
+
+        net = self.network
+        assert net is not None
+        if site_snap is None:
+            site_snap = self.snap(sites)
+        ok = site_snap.ok
+        u, cost_u, v, cost_v = site_snap.ends(net)
+        # a site off the network seeds nothing (inf) and has no segment of its own
+        seed_node = np.zeros((len(sites), 2), dtype=np.int64)
+        seed_dist = np.full((len(sites), 2), np.inf)
+        seed_node[ok] = np.column_stack([u, v])
+        seed_dist[ok] = np.column_stack([cost_u, cost_v])
+        own = (site_snap.segment, np.nan_to_num(site_snap.along), np.nan_to_num(site_snap.offset))
+        return bounded_searches(net.graph, seed_node, seed_dist, own, targets, limit, workers=self.workers)
+
+    @cached_property
+    def _demand_tree(self) -> cKDTree:
+        return cKDTree(self._demand_xy)
+
+    def _within_straight(self, sites: np.ndarray, limit: float) -> sp.csr_array:
+        shape = (len(sites), len(self.demand))
+        if len(sites) == 0 or len(self.demand) == 0:
+            return sp.csr_array(shape)
+        # sparse_distance_matrix keeps distances of 0 and is inclusive; its distances are the
+        # ones cKDTree.query gives nearest()
+        pairs = cKDTree(shapely.get_coordinates(sites)).sparse_distance_matrix(
+            self._demand_tree, limit, output_type="ndarray"
+        )
+        order = np.lexsort((pairs["j"], pairs["i"]))
+        rows, cols, vals = pairs["i"][order], pairs["j"][order], pairs["v"][order]
+        index = np.int32 if max(len(vals), len(self.demand)) < np.iinfo(np.int32).max else np.int64
+        indptr = np.searchsorted(rows, np.arange(len(sites) + 1)).astype(index)
+        return sp.csr_array((vals, cols.astype(index), indptr), shape=shape)
+
+
+def _limit(limit_m: float) -> float:
+    limit = float(limit_m)
+    if not (np.isfinite(limit) and limit >= 0):
+        raise PlannerError(f"the distance limit must be a finite number of metres >= 0, got {limit_m!r}")
+    return limit
+
+
+def _points(sites: object) -> np.ndarray:
+    """Shapely Points as an array; a GeoDataFrame or GeoSeries gives its geometry."""
+    geometry = getattr(sites, "geometry", sites)
+    return np.asarray(getattr(geometry, "values", geometry), dtype=object)
 
 
 def make_engine(

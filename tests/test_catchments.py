@@ -33,6 +33,18 @@ def test_residents_served_add_up_to_coverage(result, key):
         assert areas["residents_served"].sum() == covered
 
 
+@pytest.mark.parametrize("key", ["kindergarten", "elderly_day_care"])
+def test_residents_served_are_the_rows_of_the_matrix(result, key):
+    """Each facility serves the residents of exactly the cells in its row of engine.within."""
+    fac = result.facilities.loc[result.facilities["type"] == key]
+    radius = float(result.study.rulebook.types[key].radius_m.value)
+    matrix = result.engine.within(fac.geometry.values, radius)
+    pop = result.cells["population"].to_numpy(dtype=float)
+    expected = [pop[matrix.indices[a:b]].sum() for a, b in zip(matrix.indptr[:-1], matrix.indptr[1:], strict=True)]
+    areas = catchments.service_areas(result, key)
+    np.testing.assert_array_equal(areas["residents_served"], np.round(expected).astype("int64"))
+
+
 def test_service_area_shape(result):
     areas = catchments.service_areas(result, "kindergarten")
     radius = 300.0
