@@ -276,7 +276,8 @@ def _communities(
         if values is not None:
             gdf[column] = values
     if "sub_district" in gdf.columns:
-        gdf["sub_district"] = gdf["sub_district"].astype("string")
+        gdf["sub_district"] = gdf["sub_district"].astype("string").str.strip().replace("", pd.NA)
+        vlog.add("communities", gdf.loc[gdf["sub_district"].isna(), "community_id"], "missing_sub_district", "flagged")
     validate.check_community_figures(gdf, rulebook, vlog)
     validate.check_overlaps(gdf, vlog)
     return gdf.reset_index(drop=True)

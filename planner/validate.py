@@ -54,6 +54,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "the given cells' residents differ from the community's population; coverage counts the cells",
         "给定网格单元的人口与社区人口不符;覆盖率按网格单元人口计算",
     ),
+    "missing_sub_district": (
+        "no sub-district; counted under '—' in the sub-district table",
+        "缺少所属街道,在街道汇总表中计入“—”",
+    ),
     "duplicate_facility": (
         "same type at the same place as another facility; possibly listed twice",
         "与另一设施类型相同且位置重合,可能重复录入",

@@ -110,14 +110,14 @@ def _buildings(layers: Layers) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"层数": [6, 6], "用途": ["住宅", "住宅"]}, geometry=geoms, crs=layers["communities"].crs)
 
 
-def _folder(write: Callable[[Path, Layers], None]) -> Build:
-    """A folder study whose files ``write`` makes from the toy layers."""
+def _folder(write: Callable[[Path, Layers], None], **options: object) -> Build:
+    """A folder study whose files ``write`` makes from the toy layers, loaded with ``options``."""
 
     def build(folder: Path) -> dict:
         study = folder / "study"
         study.mkdir()
         write(study, toy_layers())
-        return {"path": study}
+        return {"path": study, **options}
 
     return build
 
@@ -163,6 +163,26 @@ def _xlsx_with_title_row(study: Path, layers: Layers) -> None:
         ]
     )
     table.to_excel(study / "facilities.xlsx", header=False, index=False)
+
+
+def _zip_with_two_layers(study: Path, layers: Layers) -> None:
+    layers["communities"].to_file(study / "communities.gpkg")
+    with zipfile.ZipFile(study / "facilities.zip", "w") as zf:
+        for name in ("a.shp", "b.shp"):
+            zf.writestr(name, b"")
+
+
+def _metres_as_wgs84(study: Path, layers: Layers) -> None:
+    layers["communities"].set_crs("EPSG:4326", allow_override=True).to_file(study / "communities.geojson")
+    layers["facilities"].to_file(study / "facilities.gpkg")
+
+
+def _communities_csv(study: Path, layers: Layers) -> None:
+    comm = layers["communities"]
+    centre = comm.centroid.to_crs("EPSG:4326")
+    table = pd.DataFrame(comm.drop(columns="geometry")).assign(经度=centre.x, 纬度=centre.y)
+    table.to_csv(study / "communities.csv", index=False)
+    layers["facilities"].to_file(study / "facilities.gpkg")
 
 
 def _comm_flag_check(cid: str, rule: str, passed: object, reason: str) -> Callable[[object], None]:
@@ -342,6 +362,33 @@ CASES: dict[str, Case] = {
     "facilities-duplicated-at-one-point": Case(
         _edit("facilities", lambda g: pd.concat([g, g.iloc[[1]].assign(设施编码="F2b")], ignore_index=True)),
         flag=("facilities", "duplicate_facility", "F2b"),
+    ),
+    "streets-all-motorway": Case(_with("streets", highway="motorway"), error=r"layer 'streets'.*no walkable street"),
+    "streets-as-points": Case(
+        _edit("streets", lambda g: g.set_geometry(g.geometry.centroid)), error=r"layer 'streets'.*no walkable street"
+    ),
+    "cells-as-lines": Case(
+        _add_layer("cells", lambda ls: _cells(ls).set_geometry(_cells(ls).geometry.boundary)),
+        error=r"layer 'cells'.*no cell lies inside a community",
+    ),
+    "buildings-as-points": Case(
+        _add_layer("buildings", lambda ls: _buildings(ls).set_geometry(_buildings(ls).geometry.centroid)),
+        flag=("buildings", "wrong_geometry_type"),
+    ),
+    "empty-candidates-layer": Case(
+        _add_layer("candidates", lambda ls: ls["facilities"].iloc[0:0][["geometry"]]),
+        error=r"layer 'candidates'.*no features",
+    ),
+    "zip-with-two-layers": Case(_folder(_zip_with_two_layers), error=r"facilities\.zip.*several layers"),
+    "metres-labelled-as-degrees": Case(_folder(_metres_as_wgs84), error=r"communities.*(outside|range|degrees)"),
+    "communities-as-csv-points": Case(
+        _folder(_communities_csv, input_crs="wgs84"), error=r"communities\.csv.*no community has a usable polygon"
+    ),
+    "residents-zero-with-households": Case(
+        _with("communities", 人口=[9000, 0]), flag=("communities", "community_figures_inconsistent", "B")
+    ),
+    "sub-district-missing": Case(
+        _with("communities", 所属街道=["东街道", None]), flag=("communities", "missing_sub_district", "B")
     ),
     "street-as-polygon": Case(
         _set_geom("streets", 0, shapely.box(X0, Y0, X0 + 10, Y0 + 10)),
