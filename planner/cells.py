@@ -151,3 +151,45 @@ def _largest_remainder(weight: np.ndarray, group: np.ndarray, totals: pd.Series)
     frame["rank"] = frame.sort_values(["g", "rem"], ascending=[True, False], kind="stable").groupby("g").cumcount()
     extra = frame["rank"].to_numpy() < short
     return (base + extra).astype(np.int64)
+
+
+def population_mismatch(cells: pd.DataFrame, communities: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Communities whose given cells hold more or fewer residents than their own figure.
+
+    Parameters
+    ----------
+    cells
+        ``community_id`` and ``population`` of each cell (cells given by the user).
+    communities
+        ``community_id`` and ``population``.
+    tolerance
+        The largest accepted difference as a share of the community's population (the
+        rulebook's ``validation.cells_population_tolerance``).
+
+    Returns
+    -------
+    DataFrame
+        ``community_id``, ``cells_population``, ``population``, ``difference`` (a share of the
+        community's population; infinite when the community has none) and ``detail`` (a
+        sentence), one row per community beyond the tolerance, in the communities' order.
+    """
+    held = cells.groupby("community_id")["population"].sum()
+    frame = pd.DataFrame(
+        {
+            "community_id": communities["community_id"].to_numpy(),
+            "cells_population": communities["community_id"].map(held).fillna(0.0).to_numpy(dtype=float),
+            "population": communities["population"].to_numpy(dtype=float),
+        }
+    )
+    gap = frame["cells_population"] - frame["population"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(frame["population"] > 0, gap / frame["population"], np.where(gap == 0, 0.0, np.inf))
+    frame["difference"] = share
+    frame = frame.loc[np.abs(share) > tolerance].reset_index(drop=True)
+    frame["detail"] = [
+        f"cells hold {c:,.0f} residents, the community {p:,.0f} ("
+        + (f"{d * 100:+.0f} %" if np.isfinite(d) else "the community has none")
+        + ")"
+        for c, p, d in zip(frame["cells_population"], frame["population"], frame["difference"], strict=True)
+    ]
+    return frame

@@ -168,16 +168,35 @@ def _coverage(rule: CommunityRule, comm: object, cov: dict, book: Rulebook) -> C
 
 
 def _complex(rule: CommunityRule, comm: object, area: float, book: Rulebook) -> Check:
+    """The required area is the larger of ``min_m2`` and ``per_100_households_m2`` per 100 households.
+
+    Without households the per-household part is unknown, but an area below ``min_m2`` fails
+    whatever the households are: the floor alone decides.
+    """
     hh = _get(comm, "households")
-    if math.isnan(hh):
-        return _na("households unknown", "缺少户数")
     min_m2 = rule.numbers["min_m2"].value
     per100 = rule.numbers["per_100_households_m2"].value
+    names = "/".join(book.types[k].name_en.lower() for k in rule.facility_types)
+    if math.isnan(hh):
+        if area >= min_m2:
+            return _na(
+                f"households unknown; {area:,.0f} m² meets the {min_m2:,.0f} m² minimum, but the "
+                f"{per100:g} m² per 100 households cannot be checked",
+                f"缺少户数;建筑面积{area:,.0f}平方米达到最低{min_m2:,.0f}平方米,但无法核对每百户{per100:g}平方米",
+            )
+        en = (
+            f"households unknown, but {area:,.0f} m² of {names} floor area is below the {min_m2:,.0f} m² "
+            f"minimum that applies whatever the households; {min_m2 - area:,.0f} m² short"
+        )
+        zh = (
+            f"缺少户数,但社区综合服务设施建筑面积{area:,.0f}平方米低于无论户数均适用的最低{min_m2:,.0f}平方米,"
+            f"缺口{min_m2 - area:,.0f}平方米"
+        )
+        return Check(area, min_m2, False, en, zh)
     need = max(min_m2, per100 * hh / 100)
     passed = area >= min_m2 and area * 100 >= per100 * hh
     basis_en = f"{per100:g} m² per 100 households" if per100 * hh / 100 > min_m2 else f"the {min_m2:,.0f} m² minimum"
     basis_zh = f"每百户{per100:g}平方米" if per100 * hh / 100 > min_m2 else f"最低{min_m2:,.0f}平方米"
-    names = "/".join(book.types[k].name_en.lower() for k in rule.facility_types)
     en = f"{area:,.0f} m² of {names} floor area; {need:,.0f} m² required ({basis_en})"
     zh = f"社区综合服务设施建筑面积{area:,.0f}平方米,应不少于{need:,.0f}平方米({basis_zh})"
     if not passed:

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -105,13 +106,20 @@ def _fold(name: object) -> str:
 
 
 def normalise_columns(
-    df: pd.DataFrame, kind: str, *, file: str | None = None, layer: str | None = None
+    df: pd.DataFrame,
+    kind: str,
+    *,
+    file: str | None = None,
+    layer: str | None = None,
+    duplicates: list[tuple[str, str, str]] | None = None,
 ) -> pd.DataFrame:
     """Rename known aliases to planner's canonical column names.
 
-    The first column matching an alias wins; two columns both matching the same canonical
-    name (say ``人口`` and ``population``) are an error, because choosing one would be a guess.
-    Unknown columns are kept unchanged.
+    When two columns both match one canonical name (say ``人口`` and ``population``), their
+    values are compared: if they differ in any row this is an error naming both columns and
+    example rows, because choosing one would be a guess; if they agree, the canonical-named
+    (else the first) column is used and ``(canonical, used, other)`` is appended to
+    ``duplicates`` so that the caller can record it. Unknown columns are kept unchanged.
     """
     aliases = ALIASES.get(kind, {})
     folded = {col: _fold(col) for col in df.columns if col != "geometry"}
@@ -119,19 +127,60 @@ def normalise_columns(
     for canonical, names in aliases.items():
         wanted = {_fold(n) for n in names}
         hits = [col for col, f in folded.items() if f in wanted and col not in rename]
+        if not hits:
+            continue
         exact = [c for c in hits if _fold(c) == _fold(canonical)]
-        if len(hits) > 1 and len(exact) != 1:
-            raise InputError(
-                f"columns {hits} all look like '{canonical}'; rename or remove all but one",
-                file=file,
-                layer=layer,
-            )
-        if hits:
-            rename[exact[0] if exact else hits[0]] = canonical
+        keep = exact[0] if len(exact) == 1 else hits[0]
+        for other in (c for c in hits if c != keep):
+            _same_or_raise(df, kind, canonical, keep, other, file=file, layer=layer)
+            if duplicates is not None:
+                duplicates.append((canonical, str(keep), str(other)))
+        rename[keep] = canonical
     clash = [c for c in rename.values() if c in df.columns and c not in rename]
     if clash:
         raise InputError(f"columns would collide after renaming aliases: {clash}", file=file, layer=layer)
     return df.rename(columns=rename)
+
+
+def _same_or_raise(
+    df: pd.DataFrame, kind: str, canonical: str, keep: str, other: str, *, file: str | None, layer: str | None
+) -> None:
+    """Raise when two columns meaning ``canonical`` disagree in any row (numbers compared as numbers)."""
+    a, b = df[keep], df[other]
+    a_num, b_num = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+    a_txt = a.astype("string").str.strip().fillna("")
+    b_txt = b.astype("string").str.strip().fillna("")
+    numeric = a_num.notna() & b_num.notna()
+    differ = np.where(numeric, a_num.to_numpy() != b_num.to_numpy(), (a_txt != b_txt).to_numpy())
+    if not differ.any():
+        return
+    labels = _row_labels(df, kind, exclude={keep, other})
+    bad = np.flatnonzero(differ)
+    shown = "; ".join(f"{labels[i]}: {keep}={_show(a.iloc[i])}, {other}={_show(b.iloc[i])}" for i in bad[:3])
+    raise InputError(
+        f"columns '{keep}' and '{other}' both mean '{canonical}' but hold different values ({shown}); "
+        f"delete the wrong one or rename it to a name planner does not read (e.g. '{other}_old')",
+        file=file,
+        layer=layer,
+        column=f"{keep}/{other}",
+        rows=[labels[i] for i in bad],
+        count=len(bad),
+    )
+
+
+def _row_labels(df: pd.DataFrame, kind: str, *, exclude: set[str]) -> list[str]:
+    """Each row's id from the layer's id column when one is recognisable, else 'row N'."""
+    id_names = next(
+        ({_fold(n) for n in names} for c, names in ALIASES.get(kind, {}).items() if c.endswith("_id")), set()
+    )
+    for col in df.columns:
+        if col not in exclude and col != "geometry" and _fold(col) in id_names:
+            return [str(v) for v in df[col]]
+    return [f"row {i + 1}" for i in range(len(df))]
+
+
+def _show(value: object) -> str:
+    return "(empty)" if pd.isna(value) else str(value)
 
 
 def list_layers(path: str | Path) -> list[str]:
@@ -145,7 +194,13 @@ def list_layers(path: str | Path) -> list[str]:
         raise InputError(f"cannot open as a GeoPackage: {exc}", file=str(p)) from exc
 
 
-def read_layer(path: str | Path, layer: str | None = None, *, kind: str | None = None) -> gpd.GeoDataFrame:
+def read_layer(
+    path: str | Path,
+    layer: str | None = None,
+    *,
+    kind: str | None = None,
+    duplicates: list[tuple[str, str, str]] | None = None,
+) -> gpd.GeoDataFrame:
     """Read one layer of a GIS file or a lon/lat table into a GeoDataFrame.
 
     The coordinate system is read from the file where it has one; tables of lon/lat get no
@@ -160,6 +215,8 @@ def read_layer(path: str | Path, layer: str | None = None, *, kind: str | None =
     kind
         The planner layer kind (``"communities"``, ``"facilities"``, ...), used to normalise
         column names.
+    duplicates
+        Filled with the duplicate columns resolved, see :func:`normalise_columns`.
     """
     p = Path(path)
     if not p.exists():
@@ -176,7 +233,7 @@ def read_layer(path: str | Path, layer: str | None = None, *, kind: str | None =
             file=str(p),
         )
     if kind is not None:
-        gdf = normalise_columns(gdf, kind, file=str(p), layer=layer)
+        gdf = normalise_columns(gdf, kind, file=str(p), layer=layer, duplicates=duplicates)
     return gdf
 
 

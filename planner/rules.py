@@ -82,6 +82,8 @@ class Rulebook:
     sources: Mapping[str, Mapping[str, str]]
     statuses: Mapping[str, Mapping[str, str]]
     files: tuple[str, ...] = ()
+    #: plausibility limits for input data (``[validation]``), e.g. ``cells_population_tolerance``
+    validation: Mapping[str, Number] = field(default_factory=dict)
 
     def match_type(self, raw: object) -> str | None:
         """The facility type key for a raw type name from data, or None when unknown."""
@@ -244,6 +246,7 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
             numbers=numbers,
             facility_types=ftypes,
         )
+    checks = {k: _number(v, f"validation.{k}", sources, statuses) for k, v in data.get("validation", {}).items()}
     return Rulebook(
         id=str(head.get("id", "custom")),
         version=str(head.get("version", "")),
@@ -254,6 +257,7 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         sources=sources,
         statuses=statuses,
         files=files,
+        validation=checks,
     )
 
 

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pyproj
 
+from planner import cells as cells_mod
 from planner import crs as crs_mod
 from planner import io, network, validate
 from planner.errors import InputError
@@ -140,7 +141,7 @@ def load_study(
         if required not in files:
             raise InputError(
                 f"no '{required}' layer found; give a GeoPackage with a '{required}' layer, a folder "
-                f"with a {required}.* file, or --{required} FILE",
+                f"with a {required}.* file, or --{required} FILE{_what_is_there(path)}",
                 file=str(path) if path else None,
             )
     vlog = validate.ValidationLog()
@@ -151,7 +152,16 @@ def load_study(
         if kind == "streets" and Path(file).suffix.lower() in io.OSM_SUFFIXES:
             gdf = network.read_osm_streets(file)
         else:
-            gdf = io.read_layer(file, layer, kind=kind)
+            duplicates: list[tuple[str, str, str]] = []
+            gdf = io.read_layer(file, layer, kind=kind, duplicates=duplicates)
+            for canonical, used, other in duplicates:
+                vlog.add(kind, [other], "duplicate_column", "flagged", detail=f"'{used}' used as {canonical}")
+        if gdf.empty:
+            raise InputError(
+                "the layer has no features; fill it, or leave it out if it is optional",
+                file=where[kind][0],
+                layer=where[kind][1],
+            )
         raw[kind] = crs_mod.to_wgs84(gdf, declared=declared, file=where[kind][0], layer=where[kind][1])
         sources.append(SourceInfo(kind, str(file), _mtime(file), len(gdf)))
     option = crs_mod.parse_crs_option(crs)
@@ -161,7 +171,7 @@ def load_study(
             f"the analysis CRS must be metric (metres), got {target.name}; leave --crs out for automatic UTM"
         )
     metric = {k: v.to_crs(target) for k, v in raw.items()}
-    comm = _communities(metric["communities"], where["communities"], vlog)
+    comm = _communities(metric["communities"], where["communities"], rulebook, vlog)
     fac = _facilities(metric["facilities"], comm, rulebook, where["facilities"], vlog)
     study = Study(
         name=name or _default_name(path, files),
@@ -169,7 +179,7 @@ def load_study(
         rulebook=rulebook,
         communities=comm,
         facilities=fac,
-        cells=_cells(metric["cells"], comm, where["cells"], vlog) if "cells" in metric else None,
+        cells=_cells(metric["cells"], comm, rulebook, where["cells"], vlog) if "cells" in metric else None,
         streets=_streets(metric["streets"], where["streets"], vlog) if "streets" in metric else None,
         buildings=_buildings(metric["buildings"], where["buildings"], vlog) if "buildings" in metric else None,
         candidates=_candidates(metric["candidates"], where["candidates"], vlog) if "candidates" in metric else None,
@@ -177,6 +187,13 @@ def load_study(
         streets_from_osm="streets" in files and Path(files["streets"][0]).suffix.lower() in io.OSM_SUFFIXES,
     )
     return replace(study, validation=vlog.frame())
+
+
+def _what_is_there(path: str | Path | None) -> str:
+    """``"; the file has layers [...]"`` for a GeoPackage study, to show a misnamed layer."""
+    if path is None or Path(path).suffix.lower() != ".gpkg":
+        return ""
+    return f"; the file has layers {io.list_layers(path)}"
 
 
 def _default_name(path: str | Path | None, files: dict[str, tuple[str, str | None]]) -> str:
@@ -236,7 +253,9 @@ def _layer_for(file: Path, kind: str) -> str | None:
     )
 
 
-def _communities(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.ValidationLog) -> gpd.GeoDataFrame:
+def _communities(
+    gdf: gpd.GeoDataFrame, where: tuple[str, str], rulebook: Rulebook, vlog: validate.ValidationLog
+) -> gpd.GeoDataFrame:
     file, layer = where
     gdf = gdf.copy()
     if "community_id" not in gdf.columns and "name" not in gdf.columns:
@@ -257,7 +276,9 @@ def _communities(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.V
         if values is not None:
             gdf[column] = values
     if "sub_district" in gdf.columns:
-        gdf["sub_district"] = gdf["sub_district"].astype("string")
+        gdf["sub_district"] = gdf["sub_district"].astype("string").str.strip().replace("", pd.NA)
+        vlog.add("communities", gdf.loc[gdf["sub_district"].isna(), "community_id"], "missing_sub_district", "flagged")
+    validate.check_community_figures(gdf, rulebook, vlog)
     validate.check_overlaps(gdf, vlog)
     return gdf.reset_index(drop=True)
 
@@ -275,6 +296,13 @@ def _facilities(
     gdf["name"] = gdf["name"].astype(str) if "name" in gdf.columns else gdf["facility_id"]
     gdf = validate.clean_geometries(gdf, kinds=("point", "polygon"), layer="facilities", id_col="facility_id", log=vlog)
     gdf = validate.match_facility_types(gdf, rulebook, file=file, layer=layer, log=vlog)
+    if gdf.empty:
+        raise InputError(
+            "no facility remains after validation: each one has an unusable geometry or a type the "
+            f"rulebook does not know ({vlog.tally('facilities')}); fix the geometries or the type column",
+            file=file,
+            layer=layer,
+        )
     opts = dict(file=file, layer=layer, id_col="facility_id")
     area = validate.numeric_column(gdf, "floor_area_m2", required=False, allow_missing=True, **opts)
     gdf["floor_area_m2"] = area if area is not None else float("nan")
@@ -287,6 +315,7 @@ def _facilities(
     vlog.add(
         "facilities", gdf.loc[gdf["community_id"].isna(), "facility_id"], "facility_outside_communities", "flagged"
     )
+    validate.flag_duplicate_facilities(gdf, vlog)
     return gdf.reset_index(drop=True)
 
 
@@ -305,7 +334,11 @@ def locate_in_communities(points: gpd.GeoDataFrame, comm: gpd.GeoDataFrame) -> p
 
 
 def _cells(
-    gdf: gpd.GeoDataFrame, comm: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.ValidationLog
+    gdf: gpd.GeoDataFrame,
+    comm: gpd.GeoDataFrame,
+    rulebook: Rulebook,
+    where: tuple[str, str],
+    vlog: validate.ValidationLog,
 ) -> gpd.GeoDataFrame:
     file, layer = where
     gdf = gdf.copy()
@@ -318,7 +351,20 @@ def _cells(
     gdf["community_id"] = locate_in_communities(centres, comm)
     outside = gdf["community_id"].isna()
     vlog.add("cells", gdf.loc[outside, "cell_id"], "cell_outside_communities", "dropped")
-    return gdf.loc[~outside].reset_index(drop=True)
+    gdf = gdf.loc[~outside].reset_index(drop=True)
+    if gdf.empty:
+        raise InputError(
+            "no cell lies inside a community; check that the cells and the communities cover the same "
+            "district (and their coordinate systems)",
+            file=file,
+            layer=layer,
+        )
+    tolerance = rulebook.validation.get("cells_population_tolerance")
+    if tolerance is not None:
+        off = cells_mod.population_mismatch(gdf, comm, tolerance.value)
+        for cid, detail in zip(off["community_id"], off["detail"], strict=True):
+            vlog.add("cells", [cid], "cells_population_mismatch", "flagged", detail=detail)
+    return gdf
 
 
 def _streets(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.ValidationLog) -> gpd.GeoDataFrame:

@@ -38,6 +38,30 @@ REASONS: dict[str, tuple[str, str]] = {
         "距最近道路超过最大捕捉距离,无法计算步行距离",
     ),
     "missing_levels": ("building has no storey count; one storey assumed", "建筑缺少层数,按一层计"),
+    "duplicate_column": (
+        "column has the same values as another column of the same meaning; the other is used",
+        "该列与另一同义列数值相同,已采用另一列",
+    ),
+    "missing_households": (
+        "no household count; household-based rules may not be assessed",
+        "缺少户数,按户数计算的指标可能无法评估",
+    ),
+    "community_figures_inconsistent": (
+        "households and residents contradict each other; check both figures",
+        "户数与常住人口相互矛盾,请核对",
+    ),
+    "cells_population_mismatch": (
+        "the given cells' residents differ from the community's population; coverage counts the cells",
+        "给定网格单元的人口与社区人口不符;覆盖率按网格单元人口计算",
+    ),
+    "missing_sub_district": (
+        "no sub-district; counted under '—' in the sub-district table",
+        "缺少所属街道,在街道汇总表中计入“—”",
+    ),
+    "duplicate_facility": (
+        "same type at the same place as another facility; possibly listed twice",
+        "与另一设施类型相同且位置重合,可能重复录入",
+    ),
 }
 
 
@@ -61,6 +85,11 @@ class ValidationLog:
                     "message_zh": f"{zh}{':' + detail if detail else ''}",
                 }
             )
+
+    def tally(self, layer: str) -> str:
+        """``"2 wrong_geometry_type, 1 unknown_facility_type"``: the records of one layer by reason."""
+        counts = pd.Series([r["reason"] for r in self.records if r["layer"] == layer], dtype=object).value_counts()
+        return ", ".join(f"{n} {reason}" for reason, n in counts.items()) or "none recorded"
 
     def frame(self) -> pd.DataFrame:
         """The log as a table with columns layer, id, reason, action, message_en, message_zh."""
@@ -238,9 +267,59 @@ def match_facility_types(
     raw = facilities["type"]
     keys = raw.map(rulebook.match_type)
     unknown = keys.isna()
-    for value, group in facilities.loc[unknown].groupby(raw[unknown].astype(str)):
-        log.add(layer, group["facility_id"], "unknown_facility_type", "dropped", detail=f"'{value}'")
+    shown = raw[unknown].astype("string").str.strip().replace("", pd.NA).fillna("(empty)")
+    for value, group in facilities.loc[unknown].groupby(shown):
+        log.add("facilities", group["facility_id"], "unknown_facility_type", "dropped", detail=f"'{value}'")
     out = facilities.loc[~unknown].copy()
     out["type_raw"] = raw[~unknown].astype(str)
     out["type"] = keys[~unknown].astype(str)
     return out
+
+
+def _limit(rulebook: Rulebook, key: str) -> float | None:
+    """A plausibility limit of the rulebook's ``[validation]`` table, or None when it has none."""
+    number = rulebook.validation.get(key)
+    return None if number is None else number.value
+
+
+def check_community_figures(communities: pd.DataFrame, rulebook: Rulebook, log: ValidationLog) -> None:
+    """Flag communities whose households are missing or contradict their residents.
+
+    Contradictions: households but no residents, residents but zero households, fewer residents
+    per household than ``validation.min_residents_per_household`` or more than
+    ``validation.max_residents_per_household`` of the rulebook.
+    """
+    ids = communities["community_id"]
+    if "households" not in communities.columns:
+        log.add("communities", ids, "missing_households", "flagged", detail="the layer has no households column")
+        return
+    hh, pop = communities["households"], communities["population"]
+    log.add("communities", ids[hh.isna()], "missing_households", "flagged")
+    lo = _limit(rulebook, "min_residents_per_household")
+    hi = _limit(rulebook, "max_residents_per_household")
+    known = hh.notna()
+    why = pd.Series("", index=communities.index)
+    why[known & (hh == 0) & (pop > 0)] = "residents but no households"
+    if lo is not None:
+        why[known & (hh > 0) & (pop < lo * hh)] = f"fewer than {lo:g} resident(s) per household"
+    if hi is not None:
+        why[known & (hh > 0) & (pop > hi * hh)] = f"more than {hi:g} residents per household"
+    for i in np.flatnonzero(why.to_numpy() != ""):
+        log.add(
+            "communities",
+            [ids.iloc[i]],
+            "community_figures_inconsistent",
+            "flagged",
+            detail=f"{hh.iloc[i]:,.0f} households for {pop.iloc[i]:,.0f} residents ({why.iloc[i]})",
+        )
+
+
+def flag_duplicate_facilities(facilities: gpd.GeoDataFrame, log: ValidationLog) -> None:
+    """Flag each facility that repeats the type and exact location of an earlier row."""
+    key = pd.Series(shapely.to_wkb(facilities.geometry.values), index=facilities.index) + facilities["type"].map(
+        lambda t: str(t).encode()
+    )
+    first = facilities["facility_id"].groupby(key.to_numpy()).transform("first")
+    repeat = key.duplicated(keep="first").to_numpy()
+    for fid, same in zip(facilities.loc[repeat, "facility_id"], first[repeat], strict=True):
+        log.add("facilities", [fid], "duplicate_facility", "flagged", detail=f"same as {same}")
