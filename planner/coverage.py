@@ -73,7 +73,11 @@ def cell_coverage(
         dist = np.where(reachable, result.distance, np.nan)
         radius = rulebook.types[key].radius_m.value
         columns[naming.dist(key)] = dist
-        columns[naming.nearest(key)] = fid.take(np.where(reachable, wanted[result.index], -1), allow_fill=True)
+        # take() fills -1 with <NA>; index `wanted` only where reachable (it is empty when no
+        # facility of any computed type is left, e.g. a what-if that removes them all)
+        row = np.full(len(cells), -1, dtype=np.int64)
+        row[reachable] = wanted[result.index[reachable]]
+        columns[naming.nearest(key)] = fid.take(row, allow_fill=True)
         columns[naming.covered(key)] = reachable & (result.distance <= radius)
     if progress:
         progress("reach: done", 1.0)

@@ -243,3 +243,16 @@ def test_the_summary_time_stamp_is_the_one_given(toy_gpkg: Path) -> None:
     assert dt.datetime.fromisoformat(result.summary["generated"]) == stamp
     # by default it is the time of the run, with its offset
     assert dt.datetime.fromisoformat(planner.analyze(toy_gpkg).summary["generated"]).tzinfo is not None
+
+
+@pytest.mark.parametrize("mode", ["walk", "euclidean"])
+def test_what_if_removing_every_facility_leaves_nobody_covered(toy_gpkg: Path, mode: str) -> None:
+    base = planner.analyze(toy_gpkg, mode=mode)
+    fac = base.study.facilities
+    for kept in (fac[fac["type"] != "kindergarten"], fac.iloc[:0]):
+        after = planner.with_facilities(base, kept)
+        gone = sorted(set(fac["type"]) - set(kept["type"]))
+        for key in gone:
+            assert after.cells[naming.dist(key)].isna().all()
+            assert after.cells[naming.nearest(key)].isna().all()
+            assert after.summary["coverage"][key]["residents_covered"] == 0
