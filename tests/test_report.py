@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_report_data import Run, make_district, run_district, write_osm_grid
+from test_report_data import Run, english_words, make_district, research_keys_in, run_district, write_osm_grid
 
 import planner
 from planner.errors import PlannerError
@@ -473,3 +473,37 @@ def test_none_and_all_read_naturally(tmp_path: Path) -> None:
     assert any(s.startswith("All 2 communities have governance grids of 1–100,000 households") for s in en)
     assert any(s.startswith("2个社区均未达到每万名常住人口1,000名社区工作者的标准") for s in zh)
     assert any(s.startswith("2个社区全部符合每格1–100,000户的网格规模") for s in zh)
+
+
+def test_chinese_standards_tables_are_in_chinese(district_run: Run) -> None:
+    """Every heading, header and cell of the standards and status tables, and the basis and status
+    of every check, is Chinese (standard codes such as GB 50180 aside)."""
+    report = build_content(district_run.result, "zh")
+    for table in (report.rule_numbers, report.statuses):
+        texts = [table.title, table.note, *(c.header for c in table.columns)]
+        texts += [cell.text for row in table.rows for cell in row]
+        assert [(t, english_words(t)) for t in texts if english_words(t)] == [], table.key
+    basis, status = report.checks.column_index("basis"), report.checks.column_index("status")
+    for row in report.checks.rows:
+        assert not english_words(row[basis].text + row[status].text), row[basis].text
+    assert any("二手来源" in row[status].text for row in report.checks.rows)
+    texts = [report.title, report.subtitle, *(m.title for m in report.maps), *(m.caption for m in report.maps)]
+    assert [t for t in texts if english_words(t)] == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_standards_name_their_basis_and_status_never_a_research_key(district_run: Run, lang: str) -> None:
+    report = build_content(district_run.result, lang)
+    book = district_run.result.study.rulebook
+    keys = [c.key for c in report.rule_numbers.columns]
+    assert keys == ["standard", "value", "basis", "status", "note"]
+    for row in report.rule_numbers.rows:
+        text = " ".join(c.text for c in row)
+        assert research_keys_in(text, book) == [], text
+        assert row[2].text not in ("", "–")
+    # the trail is kept, in its own table of the method appendix
+    trail = {row[1].text for row in report.rule_trail.rows}
+    assert {"RAG-EVAL", "GRID-BLOG"} <= trail
+    for row in report.checks.rows:
+        text = " ".join(c.text for c in row)
+        assert research_keys_in(text, book) == [], text
