@@ -392,11 +392,16 @@ def test_scale_bar_length_is_round_and_about_a_fifth(width: float, expected: flo
     assert scale_length(width) == expected
 
 
-def test_failure_classes() -> None:
-    assert [c[:2] for c in failure_classes(np.array([0, 7, 8, 9]))] == [(0, 0), (7, 7), (8, 8), (9, 9)]
-    wide = failure_classes(np.arange(0, 12))
-    assert wide[0][:2] == (0, 0) and wide[1][0] == 1 and wide[-1][1] == 11 and len(wide) == 6
-    bounds = [c[:2] for c in wide[1:]]
+def test_failure_classes_are_the_apps_for_any_data() -> None:
+    """One definition of the compliance map's classes, shared by the app and the report
+    (replaces the data-driven classes, which drew 1–3/4–5/6–7/8–9/10–11 for the sample)."""
+    from planner.maps_style import COMMUNITY_BINS
+
+    for data in (np.array([0, 7, 8, 9]), np.arange(0, 12), None):
+        classes = failure_classes(data)
+        assert classes == [tuple(b) for b in COMMUNITY_BINS]
+    bounds = [c[:2] for c in failure_classes()]
+    assert bounds == [(0, 0), (1, 1), (2, 2), (3, 4), (5, 7), (8, None)]
     assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(bounds))
 
 
@@ -507,3 +512,58 @@ def test_standards_name_their_basis_and_status_never_a_research_key(district_run
     for row in report.checks.rows:
         text = " ".join(c.text for c in row)
         assert research_keys_in(text, book) == [], text
+
+
+@pytest.fixture(scope="module")
+def sample_run() -> planner.Analysis:
+    """The bundled sample district (its small communities made the labels collide)."""
+    return planner.analyze()
+
+
+def _extent(artist, renderer):
+    return artist.get_window_extent(renderer)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_labels_never_overlap_and_legends_fit_the_figure(sample_run: planner.Analysis, lang: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from planner.report.cartography import LABEL_GID
+
+    report = build_content(sample_run, lang)
+    for spec in report.maps[:3]:  # the compliance map, the standards' panels and the first coverage map
+        fig = draw_map(spec, sample_run, report)
+        FigureCanvasAgg(fig)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        page = fig.bbox
+        labels = [t for ax in fig.axes for t in ax.texts if t.get_gid() == LABEL_GID]
+        if spec.kind != "rules":
+            assert len(labels) == len(sample_run.communities), spec.key  # every community labelled here
+        boxes = [_extent(t, renderer) for t in labels]
+        for (i, a), (j, b) in itertools.combinations(enumerate(boxes), 2):
+            assert not a.overlaps(b), (spec.key, labels[i].get_text(), labels[j].get_text())
+        for legend in fig.legends:
+            box = _extent(legend, renderer)
+            assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, spec.key
+            for text in fig.texts:  # the attribution and the colour bar's label stay clear of the legend
+                assert not box.overlaps(_extent(text, renderer)), (spec.key, text.get_text())
+        if spec.kind == "compliance":
+            (legend,) = fig.legends
+            shown = [t.get_text() for t in legend.get_texts()]
+            assert tr("lg_failed_plus", lang, lo=8) in shown and tr("lg_failed", lang, lo=3, hi=4) in shown
+        fig.clear()
+
+
+def test_report_and_app_colour_communities_alike(sample_run: planner.Analysis) -> None:
+    """Each community's fill on the report's compliance map is the app's colour for its count."""
+    from matplotlib.colors import to_hex
+
+    from planner.maps_style import community_colour
+
+    report = build_content(sample_run, "zh")
+    fig = draw_map(report.maps[0], sample_run, report)
+    ax = fig.axes[0]
+    fills = next(c for c in ax.collections if len(c.get_facecolors()) == len(sample_run.communities))
+    drawn = [to_hex(c, keep_alpha=False) for c in fills.get_facecolors()]
+    assert drawn == [community_colour(int(n)) for n in sample_run.communities["n_failed"]]
