@@ -488,6 +488,9 @@ def test_chinese_standards_tables_are_in_chinese(district_run: Run) -> None:
         texts = [table.title, table.note, *(c.header for c in table.columns)]
         texts += [cell.text for row in table.rows for cell in row]
         assert [(t, english_words(t)) for t in texts if english_words(t)] == [], table.key
+    # the trail's passages are quotes as they were seen: in Chinese for the national rulebook
+    note = report.rule_trail.column_index("note")
+    assert [r[note].text for r in report.rule_trail.rows if english_words(r[note].text)] == []
     basis, status = report.checks.column_index("basis"), report.checks.column_index("status")
     for row in report.checks.rows:
         assert not english_words(row[basis].text + row[status].text), row[basis].text
