@@ -1,5 +1,5 @@
-"""Section 5 of the report: method, parameters, the standards with their sources and status,
-the validation report; and the scenario's edits.
+"""Section 5 of the report: method, parameters, the standards with their basis and status, the
+verification trail (where each number was seen), the validation report; and the scenario's edits.
 """
 
 from __future__ import annotations
