@@ -587,7 +587,7 @@ def downloads_tab(result: planner.Analysis, scenario: sc.Scenario, lang: str) ->
 
         def map_html() -> str:
             m = maps.build_map(shown, options, service_areas=areas, removed=removed)
-            return assets.standalone_html(m)
+            return assets.standalone_html(m, **planner.maps_style.export_heading(shown, options))
 
         c3.download_button(t("dl_map", lang), map_html, f"{stem}-map.html", "text/html")
     report_download(result, scenario, stem, lang)

@@ -92,12 +92,32 @@ def use_assets(m: folium.Map, assets: MapAssets) -> folium.Map:
     return m
 
 
-def standalone_html(m: folium.Map, static_dir: Path = APP_STATIC) -> str:
-    """The map as one HTML file with Leaflet inlined, for downloading and opening offline."""
+def standalone_html(
+    m: folium.Map,
+    static_dir: Path = APP_STATIC,
+    *,
+    title: str | None = None,
+    date: str | None = None,
+    lang: str = "en",
+) -> str:
+    """The map as one HTML file with Leaflet inlined, for downloading and opening offline.
+
+    ``title`` (district and figure) and ``date`` (the analysis date) are shown in a box over
+    the map and ``title`` as the page title; :func:`planner.maps_style.export_heading` gives
+    both for an analysis and the map's options.
+    """
+    import html as html_lib
+
+    from planner.maps_style import export_heading_html
+
     folder = leaflet_dir(static_dir)
     if not is_installed(static_dir):
         raise PlannerError("Leaflet is not installed in the app's static folder; run: python -m planner.assets install")
     html = m.get_root().render()
+    if title:
+        html = html.replace("<head>", f"<head>\n    <title>{html_lib.escape(title)}</title>", 1)
+        heading = export_heading_html(title, date or "", lang)
+        html = html.replace("<body>", f"<body>\n{heading}", 1)
     js = (folder / "leaflet.js").read_text("utf-8")
     css = (folder / "leaflet.css").read_text("utf-8")
     for name in ("layers.png", "layers-2x.png"):

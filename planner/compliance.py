@@ -1,7 +1,8 @@
 """Compliance: every community checked against every rule of the rulebook.
 
 Each check yields the measured value, the threshold, pass / fail / not assessed (missing data),
-and a reason in English and Chinese, with the rule's source and confirmation status. Every
+and a reason in English and Chinese, with the rule's basis (the standard or policy document, in
+both languages), its source (the verification trail) and confirmation status. Every
 threshold is inclusive: a value exactly at the threshold passes. Comparisons are made in
 multiplied-out form (``staff × 10000 >= 18 × population``) so that a value exactly at the
 threshold is not lost to floating-point division.
@@ -65,6 +66,9 @@ def community_checks(
     """
     facts = _facility_facts(facilities, rulebook)
     cov_rows = coverage.to_dict("index")
+    basis = {
+        lang: {rid: rule_basis(rule, lang, rulebook) for rid, rule in rulebook.rules.items()} for lang in ("zh", "en")
+    }
     rows = []
     for comm in communities.itertuples(index=False):
         cid = comm.community_id
@@ -85,11 +89,28 @@ def community_checks(
                     "reason_zh": check.reason_zh,
                     "source": ", ".join(sorted({n.source for n in rule.numbers.values()})),
                     "status": ", ".join(sorted({n.status for n in rule.numbers.values()})),
+                    "basis_zh": basis["zh"][rule.id],
+                    "basis_en": basis["en"][rule.id],
                 }
             )
     table = pd.DataFrame(rows)
     table["passed"] = table["passed"].astype("boolean")
     return table
+
+
+def rule_basis(rule: CommunityRule, lang: str, rulebook: Rulebook) -> str:
+    """The standard or policy documents a rule's numbers are based on, in ``lang``, joined by ``; ``.
+
+    Each basis once, in the order of the rule's numbers, with planner's own defaults (status
+    P) last; the facility floor-area rule names the documents of the types' minimum floor
+    areas. Never a research key: that is the trail in the ``source`` column.
+    """
+    if rule.kind == "facility_floor_area":
+        mins = [t.min_floor_area_m2 for t in rulebook.types.values() if t.min_floor_area_m2 is not None]
+        texts = [n.document(lang) for n in mins]
+    else:
+        texts = [n.basis(lang) for n in sorted(rule.numbers.values(), key=lambda n: n.status == "P")]
+    return ("；" if lang == "zh" else "; ").join(dict.fromkeys(t for t in texts if t))
 
 
 def _get(row: object, name: str) -> float:

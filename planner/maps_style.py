@@ -210,3 +210,67 @@ def legend_html(
 
 def _swatch(colour: str, label: str) -> str:
     return f"<div class='row'><span class='sw' style='background:{colour}'></span>{html.escape(label)}</div>"
+
+
+#: the downloaded map's heading: key -> (English, Chinese)
+EXPORT_TEXT = {
+    "compliance": ("Standards not met, by community", "各社区未达标项数"),
+    "rule": ("{rule}: pass or fail, by community", "各社区{rule}达标情况"),
+    "walk": (
+        "{type}: walking distance to the nearest (radius {radius} m)",
+        "{type}:到最近设施的步行距离(服务半径{radius}米)",
+    ),
+    "euclidean": (
+        "{type}: straight-line distance to the nearest (radius {radius} m)",
+        "{type}:到最近设施的直线距离(服务半径{radius}米)",
+    ),
+    "date": ("Analysis date", "分析日期"),
+}
+
+
+def _export_text(key: str, lang: str, **values: object) -> str:
+    en, zh = EXPORT_TEXT[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def export_heading(result, options) -> dict[str, str]:
+    """Title and date for a downloaded map, for :func:`planner.assets.standalone_html`.
+
+    ``result`` is an :class:`~planner.analysis.Analysis` and ``options`` the
+    :class:`~planner.maps.MapOptions` the map was drawn with. The title names the district and
+    the figure shown (the view, the rule or the focus type); the date is the analysis date of
+    the result's summary, never the time of the download.
+
+    Returns
+    -------
+    dict
+        ``title``, ``date`` and ``lang``, to pass on as keyword arguments.
+    """
+    book, lang = result.study.rulebook, options.lang
+    if options.view == "coverage":
+        focus = options.focus_type or next(iter(book.types))
+        ftype = book.types[focus]
+        mode = "walk" if result.summary.get("distance_mode") == "walk" else "euclidean"
+        figure = _export_text(mode, lang, type=ftype.name(lang), radius=f"{ftype.radius_m.value:g}")
+    elif options.community_rule:
+        figure = _export_text("rule", lang, rule=book.rules[options.community_rule].name(lang))
+    else:
+        figure = _export_text("compliance", lang)
+    return {"title": f"{result.study.name} · {figure}", "date": str(result.summary["generated"])[:10], "lang": lang}
+
+
+def export_heading_html(title: str, date: str, lang: str) -> str:
+    """The heading box drawn over a downloaded map: the title and the analysis date."""
+    return (
+        "<div class='planner-export-heading' style='position:fixed;top:8px;left:50%;transform:translateX(-50%);"
+        "z-index:1000;background:rgba(255,255,255,.94);padding:5px 12px;border-radius:6px;"
+        'box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px/1.35 "Noto Sans CJK SC","Microsoft YaHei",Arial,sans-serif;'
+        "text-align:center'>"
+        f"<div style='font-weight:600;font-size:14px'>{html.escape(title)}</div>"
+        + (
+            f"<div>{html.escape(_export_text('date', lang))}{'：' if lang == 'zh' else ': '}{html.escape(date)}</div>"
+            if date
+            else ""
+        )
+        + "</div>"
+    )

@@ -1,9 +1,12 @@
 """Rulebooks: facility types and planning standards, loaded from TOML data files.
 
 Rule numbers never live in code. Each number in a rule file is a table
-``{value, source, status, note}`` so that every output can say which standard it applied and
-how firmly that standard is confirmed. The national default ships with the package; a city
-file is merged over it key by key.
+``{value, source, status, basis, clause_zh, clause_en, note, note_zh, note_en}`` so that every
+output can say which standard it applied (its *basis*: the standard or policy document and
+clause, in both languages), how firmly that standard is confirmed (its *status*), and where the
+number was seen (its *source*, the verification trail, shown only in a report's method
+appendix). The national default ships with the package; a city file is merged over it key by
+key. How a basis is resolved is described in the header of ``rulebooks/cn-national.toml``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,12 @@ from planner.errors import RulebookError
 
 DEFAULT_RULEBOOK = "cn-national"
 
+#: kinds of [sources]: ``research`` is a verification trail (an eval set, a blog, a code
+#: repository, a news page) that is never shown as the basis of a rule; ``document`` is a
+#: standard or policy document itself (its title is the basis when a number names no other);
+#: ``default`` is planner's own default
+SOURCE_KINDS = ("research", "document", "default")
+
 #: the kinds of community rule planner knows how to check
 RULE_KINDS = ("coverage", "complex_floor_area", "staff_ratio", "grid_households", "facility_floor_area")
 
@@ -33,7 +42,25 @@ class Number:
     value: float
     source: str
     status: str
-    note: str = ""
+    note: str = ""  # the verification trail's note (a quote where the number was seen)
+    basis_zh: str = ""  # the standard or policy document and clause, in Chinese
+    basis_en: str = ""
+    note_zh: str = ""  # a remark for readers, in Chinese
+    note_en: str = ""
+    document_zh: str = ""  # the basis without its clause
+    document_en: str = ""
+
+    def document(self, lang: str) -> str:
+        """The basis document without its clause, in ``"zh"`` or ``"en"``."""
+        return self.document_zh if lang == "zh" else self.document_en
+
+    def basis(self, lang: str) -> str:
+        """The basis to show in ``"zh"`` or ``"en"``: the standard or policy document and clause."""
+        return self.basis_zh if lang == "zh" else self.basis_en
+
+    def remark(self, lang: str) -> str:
+        """The remark for readers in ``"zh"`` or ``"en"`` (empty when the rule file gives none)."""
+        return self.note_zh if lang == "zh" else self.note_en
 
 
 @dataclass(frozen=True)
@@ -84,6 +111,17 @@ class Rulebook:
     files: tuple[str, ...] = ()
     #: plausibility limits for input data (``[validation]``), e.g. ``cells_population_tolerance``
     validation: Mapping[str, Number] = field(default_factory=dict)
+    bases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def status_name(self, code: str, lang: str) -> str:
+        """A status's short name with its code, e.g. ``二手来源(V2)`` / ``secondary source (V2)``."""
+        info = self.statuses.get(code, {})
+        short = str(info.get("short_zh" if lang == "zh" else "short_en", "")).strip()
+        return f"{short}({code})" if short and lang == "zh" else (f"{short} ({code})" if short else code)
+
+    def research_keys(self) -> tuple[str, ...]:
+        """The [sources] keys of kind ``research``: a trail never shown as the basis of a rule."""
+        return tuple(k for k, v in self.sources.items() if v.get("kind", "document") == "research")
 
     def match_type(self, raw: object) -> str | None:
         """The facility type key for a raw type name from data, or None when unknown."""
@@ -120,6 +158,11 @@ def _prov_row(key: str, num: Number, book: Rulebook) -> dict[str, object]:
         "source_title": book.sources.get(num.source, {}).get("title", ""),
         "status": num.status,
         "note": num.note,
+        "basis_zh": num.basis_zh,
+        "basis_en": num.basis_en,
+        "note_zh": num.note_zh,
+        "note_en": num.note_en,
+        "source_kind": book.sources.get(num.source, {}).get("kind", "document"),
     }
 
 
@@ -170,7 +213,9 @@ def _is_number_table(value: Mapping[str, Any]) -> bool:
     return "value" in value
 
 
-def _number(raw: Any, where: str, sources: Mapping[str, Any], statuses: Mapping[str, Any]) -> Number:
+def _number(
+    raw: Any, where: str, sources: Mapping[str, Any], statuses: Mapping[str, Any], bases: Mapping[str, Any]
+) -> Number:
     if not isinstance(raw, Mapping) or "value" not in raw:
         raise RulebookError(
             f"{where} must be a table {{ value = ..., source = ..., status = ... }} so that reports "
@@ -186,12 +231,76 @@ def _number(raw: Any, where: str, sources: Mapping[str, Any], statuses: Mapping[
     value = raw["value"]
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise RulebookError(f"{where}.value must be a non-negative number, got {value!r}")
-    return Number(float(value), str(raw["source"]), str(raw["status"]), str(raw.get("note", "")))
+    doc_zh, doc_en = _document(raw, where, sources[raw["source"]], str(raw["source"]), bases)
+    basis_zh, basis_en = _with_clause(raw, doc_zh, doc_en)
+    return Number(
+        float(value),
+        str(raw["source"]),
+        str(raw["status"]),
+        str(raw.get("note", "")),
+        basis_zh=basis_zh,
+        basis_en=basis_en,
+        note_zh=str(raw.get("note_zh", "")),
+        note_en=str(raw.get("note_en", "")),
+        document_zh=doc_zh,
+        document_en=doc_en,
+    )
+
+
+def _document(
+    raw: Mapping[str, Any], where: str, source: Mapping[str, Any], key: str, bases: Mapping[str, Any]
+) -> tuple[str, str]:
+    """(Chinese, English) basis document of a number: its ``basis``, else its source's.
+
+    A source of kind ``document`` without a basis is itself the document (its title is shown);
+    a ``research`` source is only a trail, so a number citing one must have a basis.
+    """
+    doc = raw.get("basis", source.get("basis"))
+    if doc is None:
+        if source.get("kind", "document") == "research":
+            raise RulebookError(
+                f"{where} cites the research source '{key}' and names no basis: add basis = \"<a key of [bases]>\" "
+                "(the standard or policy document the number comes from), to the number or to the source"
+            )
+        zh = str(source.get("title_zh", source.get("title", key)))
+        en = str(source.get("title_en", source.get("title", key)))
+    else:
+        if doc not in bases:
+            raise RulebookError(f"{where} names basis '{doc}', which is not defined under [bases]")
+        zh, en = str(bases[doc]["zh"]), str(bases[doc]["en"])
+    return zh, en
+
+
+def _with_clause(raw: Mapping[str, Any], zh: str, en: str) -> tuple[str, str]:
+    """The basis documents with the number's clause appended."""
+    clause_zh, clause_en = str(raw.get("clause_zh", "")).strip(), str(raw.get("clause_en", "")).strip()
+    if clause_zh:
+        zh = zh + clause_zh if clause_zh[0] in "(（" else f"{zh} {clause_zh}"
+    if clause_en:
+        en = f"{en} {clause_en}" if clause_en[0] == "(" else f"{en}, {clause_en}"
+    return zh, en
+
+
+def _check_bases(sources: Mapping[str, Any], bases: Mapping[str, Any]) -> None:
+    for key, b in bases.items():
+        missing = [k for k in ("zh", "en") if not str(b.get(k, "")).strip()]
+        if missing:
+            raise RulebookError(
+                f"bases.{key} has no {' or '.join(missing)}: give the document's name in both languages"
+            )
+    for key, src in sources.items():
+        kind = src.get("kind", "document")
+        if kind not in SOURCE_KINDS:
+            raise RulebookError(f"sources.{key}.kind is {kind!r}; use one of {', '.join(SOURCE_KINDS)}")
+        if "basis" in src and src["basis"] not in bases:
+            raise RulebookError(f"sources.{key}.basis is '{src['basis']}', which is not defined under [bases]")
 
 
 def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
     sources = data.get("sources", {})
     statuses = data.get("statuses", {})
+    bases = data.get("bases", {})
+    _check_bases(sources, bases)
     head = data.get("rulebook", {})
     types: dict[str, FacilityType] = {}
     for key, t in data.get("facility_types", {}).items():
@@ -206,15 +315,17 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
             name_zh=str(t["name_zh"]),
             level=str(t.get("level", "")),
             aliases=tuple(str(a) for a in t.get("aliases", ())),
-            radius_m=_number(t["radius_m"], f"{where}.radius_m", sources, statuses),
-            min_floor_area_m2=None if area is None else _number(area, f"{where}.min_floor_area_m2", sources, statuses),
+            radius_m=_number(t["radius_m"], f"{where}.radius_m", sources, statuses, bases),
+            min_floor_area_m2=None
+            if area is None
+            else _number(area, f"{where}.min_floor_area_m2", sources, statuses, bases),
         )
     if not types:
         raise RulebookError("the rulebook defines no [facility_types]")
     rules: dict[str, CommunityRule] = {}
     target = data.get("coverage", {}).get("target_share")
     if target is not None:
-        num = _number(target, "coverage.target_share", sources, statuses)
+        num = _number(target, "coverage.target_share", sources, statuses, bases)
         if num.value > 1:
             raise RulebookError("coverage.target_share.value is a share between 0 and 1")
         for t in types.values():
@@ -232,7 +343,9 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         kind = r.get("kind")
         if kind not in RULE_KINDS or kind == "coverage":
             raise RulebookError(f"{where}.kind is {kind!r}; use one of {', '.join(RULE_KINDS[1:])}")
-        numbers = {k: _number(v, f"{where}.{k}", sources, statuses) for k, v in r.items() if isinstance(v, Mapping)}
+        numbers = {
+            k: _number(v, f"{where}.{k}", sources, statuses, bases) for k, v in r.items() if isinstance(v, Mapping)
+        }
         ftypes = tuple(r.get("facility_types", ()))
         unknown = [f for f in ftypes if f not in types]
         if unknown:
@@ -246,7 +359,7 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
             numbers=numbers,
             facility_types=ftypes,
         )
-    checks = {k: _number(v, f"validation.{k}", sources, statuses) for k, v in data.get("validation", {}).items()}
+    checks = {k: _number(v, f"validation.{k}", sources, statuses, bases) for k, v in data.get("validation", {}).items()}
     return Rulebook(
         id=str(head.get("id", "custom")),
         version=str(head.get("version", "")),
@@ -258,6 +371,7 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         statuses=statuses,
         files=files,
         validation=checks,
+        bases=bases,
     )
 
 

@@ -535,7 +535,7 @@ def test_plausibility_limits_are_rulebook_numbers_with_a_source() -> None:
         "cells_population_tolerance",
     }
     for number in book.validation.values():
-        assert (number.source, number.status) == ("PLANNER", "P") and number.note
+        assert (number.source, number.status) == ("PLANNER", "P") and number.note_en and number.note_zh
 
 
 def test_a_city_rule_file_can_widen_the_cells_tolerance(tmp_path: Path) -> None:

@@ -150,3 +150,19 @@ def test_wide_results_lists_failures_in_both_languages() -> None:
     assert row["n_failed"] == int((checks["passed"] == False).sum())  # noqa: E712
     assert "Community workers per 10,000 residents" in row["failed_rules_en"]
     assert "每万常住人口社区工作者人数" in row["failed_rules_zh"]
+
+
+def test_checks_name_the_basis_document_in_both_languages_beside_the_trail() -> None:
+    by_rule = _run({"population": 5000, "households": 1600, "staff": 9, "grid_count": 4})
+    table = by_rule.reset_index()
+    book = load_rulebook()
+    assert by_rule.loc["staff_ratio", "source"] == "HUBEI-14"  # the trail column is unchanged
+    assert by_rule.loc["staff_ratio", "basis_zh"].startswith("省级“十四五”城乡社区服务体系建设规划")
+    kg = by_rule.loc["coverage_kindergarten"]
+    kg_basis = "《城市居住区规划设计标准》GB 50180-2018 附录B、附录C(幼儿园)"
+    assert kg["basis_zh"] == kg_basis + "；本工具默认值(政策取值,请按本地要求设定)"
+    assert kg["basis_en"].startswith("Standard for urban residential area planning and design, GB 50180-2018")
+    area = by_rule.loc["facility_floor_area", "basis_zh"]
+    assert "《城镇老年人设施规划规范》GB 50437" in area and "附录" not in area  # documents, without clauses
+    for text in pd.concat([table["basis_zh"], table["basis_en"]]):
+        assert text and not any(k in text for k in book.research_keys()), text

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_report_data import Run, make_district, run_district, write_osm_grid
+from test_report_data import Run, english_words, make_district, research_keys_in, run_district, write_osm_grid
 
 import planner
 from planner.errors import PlannerError
@@ -392,11 +392,16 @@ def test_scale_bar_length_is_round_and_about_a_fifth(width: float, expected: flo
     assert scale_length(width) == expected
 
 
-def test_failure_classes() -> None:
-    assert [c[:2] for c in failure_classes(np.array([0, 7, 8, 9]))] == [(0, 0), (7, 7), (8, 8), (9, 9)]
-    wide = failure_classes(np.arange(0, 12))
-    assert wide[0][:2] == (0, 0) and wide[1][0] == 1 and wide[-1][1] == 11 and len(wide) == 6
-    bounds = [c[:2] for c in wide[1:]]
+def test_failure_classes_are_the_apps_for_any_data() -> None:
+    """One definition of the compliance map's classes, shared by the app and the report
+    (replaces the data-driven classes, which drew 1–3/4–5/6–7/8–9/10–11 for the sample)."""
+    from planner.maps_style import COMMUNITY_BINS
+
+    for data in (np.array([0, 7, 8, 9]), np.arange(0, 12), None):
+        classes = failure_classes(data)
+        assert classes == [tuple(b) for b in COMMUNITY_BINS]
+    bounds = [c[:2] for c in failure_classes()]
+    assert bounds == [(0, 0), (1, 1), (2, 2), (3, 4), (5, 7), (8, None)]
     assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(bounds))
 
 
@@ -473,3 +478,95 @@ def test_none_and_all_read_naturally(tmp_path: Path) -> None:
     assert any(s.startswith("All 2 communities have governance grids of 1–100,000 households") for s in en)
     assert any(s.startswith("2个社区均未达到每万名常住人口1,000名社区工作者的标准") for s in zh)
     assert any(s.startswith("2个社区全部符合每格1–100,000户的网格规模") for s in zh)
+
+
+def test_chinese_standards_tables_are_in_chinese(district_run: Run) -> None:
+    """Every heading, header and cell of the standards and status tables, and the basis and status
+    of every check, is Chinese (standard codes such as GB 50180 aside)."""
+    report = build_content(district_run.result, "zh")
+    for table in (report.rule_numbers, report.statuses):
+        texts = [table.title, table.note, *(c.header for c in table.columns)]
+        texts += [cell.text for row in table.rows for cell in row]
+        assert [(t, english_words(t)) for t in texts if english_words(t)] == [], table.key
+    # the trail's passages are quotes as they were seen: in Chinese for the national rulebook
+    note = report.rule_trail.column_index("note")
+    assert [r[note].text for r in report.rule_trail.rows if english_words(r[note].text)] == []
+    basis, status = report.checks.column_index("basis"), report.checks.column_index("status")
+    for row in report.checks.rows:
+        assert not english_words(row[basis].text + row[status].text), row[basis].text
+    assert any("二手来源" in row[status].text for row in report.checks.rows)
+    texts = [report.title, report.subtitle, *(m.title for m in report.maps), *(m.caption for m in report.maps)]
+    assert [t for t in texts if english_words(t)] == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_standards_name_their_basis_and_status_never_a_research_key(district_run: Run, lang: str) -> None:
+    report = build_content(district_run.result, lang)
+    book = district_run.result.study.rulebook
+    keys = [c.key for c in report.rule_numbers.columns]
+    assert keys == ["standard", "value", "basis", "status", "note"]
+    for row in report.rule_numbers.rows:
+        text = " ".join(c.text for c in row)
+        assert research_keys_in(text, book) == [], text
+        assert row[2].text not in ("", "–")
+    # the trail is kept, in its own table of the method appendix
+    trail = {row[1].text for row in report.rule_trail.rows}
+    assert {"RAG-EVAL", "GRID-BLOG"} <= trail
+    for row in report.checks.rows:
+        text = " ".join(c.text for c in row)
+        assert research_keys_in(text, book) == [], text
+
+
+@pytest.fixture(scope="module")
+def sample_run() -> planner.Analysis:
+    """The bundled sample district (its small communities made the labels collide)."""
+    return planner.analyze()
+
+
+def _extent(artist, renderer):
+    return artist.get_window_extent(renderer)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_labels_never_overlap_and_legends_fit_the_figure(sample_run: planner.Analysis, lang: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from planner.report.cartography import LABEL_GID
+
+    report = build_content(sample_run, lang)
+    for spec in report.maps[:3]:  # the compliance map, the standards' panels and the first coverage map
+        fig = draw_map(spec, sample_run, report)
+        FigureCanvasAgg(fig)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        page = fig.bbox
+        labels = [t for ax in fig.axes for t in ax.texts if t.get_gid() == LABEL_GID]
+        if spec.kind != "rules":
+            assert len(labels) == len(sample_run.communities), spec.key  # every community labelled here
+        boxes = [_extent(t, renderer) for t in labels]
+        for (i, a), (j, b) in itertools.combinations(enumerate(boxes), 2):
+            assert not a.overlaps(b), (spec.key, labels[i].get_text(), labels[j].get_text())
+        for legend in fig.legends:
+            box = _extent(legend, renderer)
+            assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, spec.key
+            for text in fig.texts:  # the attribution and the colour bar's label stay clear of the legend
+                assert not box.overlaps(_extent(text, renderer)), (spec.key, text.get_text())
+        if spec.kind == "compliance":
+            (legend,) = fig.legends
+            shown = [t.get_text() for t in legend.get_texts()]
+            assert tr("lg_failed_plus", lang, lo=8) in shown and tr("lg_failed", lang, lo=3, hi=4) in shown
+        fig.clear()
+
+
+def test_report_and_app_colour_communities_alike(sample_run: planner.Analysis) -> None:
+    """Each community's fill on the report's compliance map is the app's colour for its count."""
+    from matplotlib.colors import to_hex
+
+    from planner.maps_style import community_colour
+
+    report = build_content(sample_run, "zh")
+    fig = draw_map(report.maps[0], sample_run, report)
+    ax = fig.axes[0]
+    fills = next(c for c in ax.collections if len(c.get_facecolors()) == len(sample_run.communities))
+    drawn = [to_hex(c, keep_alpha=False) for c in fills.get_facecolors()]
+    assert drawn == [community_colour(int(n)) for n in sample_run.communities["n_failed"]]

@@ -199,3 +199,21 @@ def printed_nums(report: Report) -> list[Num]:
         if col.key in HIDDEN.get(table.key, ()) and cell.num is not None
     }
     return [n for n in report.nums if n.kind != "pass" and id(n) not in hidden]
+
+
+#: standard codes that Chinese text writes in Latin letters (GB 国家标准, JGJ 行业标准, TD/T)
+STANDARD_CODES = {"GB", "JGJ", "TD", "T"}
+
+
+def english_words(text: str) -> list[str]:
+    """Runs of two or more ASCII letters in ``text`` that are not standard codes (GB, JGJ, TD/T)."""
+    import re
+
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in STANDARD_CODES]
+
+
+def research_keys_in(text: str, book: planner.Rulebook) -> list[str]:
+    """The research keys of ``book`` (sources of kind research) that occur in ``text`` as words."""
+    import re
+
+    return [k for k in book.research_keys() if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text)]

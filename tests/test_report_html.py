@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from test_report_data import Run, printed_nums, run_district
+from test_report_data import Run, printed_nums, research_keys_in, run_district
 
 from planner.report import build_report
 from planner.report.content import build_content
@@ -119,3 +119,18 @@ def test_html_labels_in_the_language(html_report: tuple[str, Path, Page]) -> Non
 
 def test_district_name_cannot_break_out_of_css() -> None:
     assert css_string('a"b</style><script>') == '"a\\22 b\\3c /style\\3e \\3c script\\3e "'
+
+
+def test_no_research_key_outside_the_method_appendix(html_report: tuple[str, Path, Page], district_run: Run) -> None:
+    """Research keys (eval sets, blogs, code repositories) are the trail, never a rule's basis:
+    they appear only in the method appendix."""
+    lang, path, _ = html_report
+    html = path.read_text("utf-8")
+    start = html.index('<section id="method"')
+    end = html.index("</section>", start)
+    book = district_run.result.study.rulebook
+    outside, appendix = html[:start] + html[end:], html[start:end]
+    assert research_keys_in(outside, book) == []
+    assert "RAG-EVAL" in appendix  # the trail is still there
+    if lang == "zh":
+        assert "依据(标准或政策文件及条款)" in appendix or "依据（标准或政策文件及条款）" in appendix

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from test_report_data import Run, printed_nums, run_district
+from test_report_data import Run, printed_nums, research_keys_in, run_district
 
 from planner.report import build_report
 from planner.report.content import build_content
+from planner.report.text import tr
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +85,18 @@ def test_pdf_pages(pdf: tuple[str, Path, PdfReader], district_run: Run) -> None:
     assert sizes <= {(595, 842), (842, 595)}  # A4, with the matrix on a landscape page
     assert (842, 595) in sizes
     assert 8 <= len(reader.pages) <= 40
+
+
+def test_pdf_names_no_research_key_outside_the_method_appendix(
+    pdf: tuple[str, Path, PdfReader], district_run: Run
+) -> None:
+    lang, _, reader = pdf
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]
+    marker = tr("t_parameters", lang)  # the method appendix's first table
+    first = next(i for i, text in enumerate(pages) if marker in text)
+    book = district_run.result.study.rulebook
+    assert research_keys_in(" ".join(pages[:first]), book) == []
+    assert "GRID-BLOG" in " ".join(pages[first:])
+    if lang == "zh":
+        standards = " ".join(pages[first:])
+        assert "《城市居住区规划设计标准》GB 50180-2018" in standards.replace(" 附录", "附录")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from test_report_data import Run, run_district
+from test_report_data import Run, english_words, research_keys_in, run_district
 
 from planner.report import build_report
 from planner.report.content import build_content
@@ -82,3 +82,29 @@ def test_report_bytes_for_a_download_button(district_run: Run) -> None:
 
     data = report_bytes(district_run.result, "xlsx", "en")
     assert data[:2] == b"PK" and MEDIA_TYPES["xlsx"].endswith("spreadsheetml.sheet")
+
+
+def test_chinese_workbook_notes_and_standards_are_in_chinese(workbook: Path, district_run: Run) -> None:
+    """The standards sheet (with its notes) and the checks' basis and status are in Chinese, and no
+    sheet but the two trail sheets names a research key."""
+    wb = load_workbook(workbook)
+    report = build_content(district_run.result, "zh")
+    book = district_run.result.study.rulebook
+    from planner.report.text import tr
+
+    standards = wb[tr("sheet_rule_numbers", "zh")]
+    texts = [str(c.value) for row in standards.iter_rows() for c in row if isinstance(c.value, str)]
+    assert texts and [t for t in texts if english_words(t)] == []
+    checks = wb[tr("sheet_checks", "zh")]
+    header = [c.value for c in checks[1]]
+    for col in (tr("col_basis", "zh"), tr("col_status", "zh")):
+        j = header.index(col)
+        values = [row[j].value for row in checks.iter_rows(min_row=2)]
+        assert values and all(isinstance(v, str) and not english_words(v) for v in values), col
+    trail = {tr("sheet_rule_trail", "zh"), tr("sheet_rule_sources", "zh")}
+    for ws in wb.worksheets:
+        if ws.title in trail:
+            continue
+        text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+        assert research_keys_in(text, book) == [], ws.title
+    assert report.rule_trail.rows

@@ -102,3 +102,75 @@ def test_bad_city_files_are_refused_with_the_key_named(tmp_path: Path, text: str
 def test_missing_city_file() -> None:
     with pytest.raises(RulebookError, match="does not exist"):
         load_rulebook("/nonexistent/city.toml")
+
+
+def test_every_number_has_a_basis_in_both_languages_never_a_research_key() -> None:
+    book = load_rulebook()
+    research = book.research_keys()
+    assert {"RAG-EVAL", "GRID-BLOG", "GB50180"} <= set(research)
+    assert "PLANNER" not in research
+    for row in book.provenance():
+        assert row["basis_zh"] and row["basis_en"], row["key"]
+        for key in research:
+            assert key not in row["basis_zh"] and key not in row["basis_en"], (row["key"], key)
+        assert "Q0" not in row["basis_zh"] + row["basis_en"] + row["note_zh"] + row["note_en"], row["key"]
+    kg = book.types["kindergarten"].radius_m
+    assert kg.basis("zh") == "《城市居住区规划设计标准》GB 50180-2018 附录B、附录C(幼儿园)"
+    assert kg.basis("en").startswith("Standard for urban residential area planning and design, GB 50180-2018")
+    assert kg.source == "RAG-EVAL"  # the trail is kept
+    target = book.rules["coverage_kindergarten"].numbers["target_share"]
+    assert target.basis("zh").startswith("本工具默认值") and target.status == "P"
+    assert "征求意见稿" in book.rules["complex_floor_area"].numbers["min_m2"].basis("zh")
+
+
+def test_status_names_in_both_languages() -> None:
+    book = load_rulebook()
+    assert book.status_name("V2", "zh") == "仅见二手来源(V2)"
+    assert book.status_name("P", "en") == "planner default (P)"
+    assert book.status_name("X", "zh") == "X"  # an unknown code is shown as it is
+
+
+def test_city_numbers_get_a_basis_from_their_document_or_their_source(tmp_path: Path) -> None:
+    city = tmp_path / "city.toml"
+    city.write_text(
+        """
+[sources.CD-2025]
+title = "成都市社区综合服务设施配置导则"
+title_en = "Chengdu community service facility guide"
+[facility_types.kindergarten]
+radius_m = { value = 500, source = "CD-2025", status = "V1", clause_zh = "第3.2条", clause_en = "clause 3.2" }
+[facility_types.primary_school]
+radius_m = { value = 600, source = "RAG-EVAL", status = "V2" }
+""",
+        encoding="utf-8",
+    )
+    book = load_rulebook(city)
+    kg = book.types["kindergarten"].radius_m
+    assert kg.basis("zh") == "成都市社区综合服务设施配置导则 第3.2条"
+    assert kg.basis("en") == "Chengdu community service facility guide, clause 3.2"
+    # a research source gives its own basis (the document it quotes), never its key
+    assert book.types["primary_school"].radius_m.basis("zh") == "《城市居住区规划设计标准》GB 50180-2018"
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        (
+            '[sources.BLOG]\ntitle = "a blog"\nkind = "research"\n'
+            '[facility_types.kindergarten]\nradius_m = { value = 500, source = "BLOG", status = "V2" }\n',
+            "research source 'BLOG' and names no basis",
+        ),
+        (
+            "[facility_types.kindergarten]\n"
+            'radius_m = { value = 500, source = "GB50180", status = "U", basis = "NOPE" }\n',
+            "basis 'NOPE'",
+        ),
+        ('[sources.X]\ntitle = "x"\nkind = "blog"\n', "sources.X.kind"),
+        ('[bases.DOC]\nzh = "文件"\n', "bases.DOC has no en"),
+    ],
+)
+def test_bad_bases_are_refused_with_the_key_named(tmp_path: Path, text: str, match: str) -> None:
+    city = tmp_path / "bad.toml"
+    city.write_text(text, encoding="utf-8")
+    with pytest.raises(RulebookError, match=match):
+        load_rulebook(city)

@@ -4,6 +4,7 @@ arrow (true north, from the projection's meridian convergence), and legends that
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 
@@ -19,8 +20,11 @@ from planner.analysis import Analysis
 from planner.report.model import MapSpec
 from planner.report.text import tr
 
+log = logging.getLogger(__name__)
+
 MIN_FIG_IN = 5.6  # figures are at least this wide, for the legend
 LEGEND_IN = 0.45  # one legend row under a map (inches)
+LEGEND_MARGIN_IN = 0.08  # room kept free right of the legend (inches)
 HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
 
@@ -53,6 +57,23 @@ def label_points(polygons: gpd.GeoSeries, avoid: np.ndarray | None = None) -> li
     return out
 
 
+LABEL_GID = "community-label"  # the gid of every community label drawn (tests find them by it)
+HALO_PX = 3.0  # the white halo around a label and a little air, added to its box when checking for collisions
+
+
+def label_candidates(geom, first: tuple[float, float], n: int = 9) -> list[tuple[float, float]]:
+    """Positions to try for a polygon's label: ``first``, then points of an ``n`` × ``n`` grid
+    inside the polygon, nearest to ``first`` first."""
+    import shapely
+
+    x0, y0, x1, y1 = geom.bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, n + 2)[1:-1], np.linspace(y0, y1, n + 2)[1:-1])
+    cand = np.column_stack([gx.ravel(), gy.ravel()])
+    cand = cand[shapely.contains_xy(geom, cand[:, 0], cand[:, 1])]
+    order = np.argsort(np.hypot(cand[:, 0] - first[0], cand[:, 1] - first[1]), kind="stable")
+    return [first, *((float(x), float(y)) for x, y in cand[order])]
+
+
 def place_labels(
     ax,
     result: Analysis,
@@ -60,25 +81,71 @@ def place_labels(
     fonts: dict[str, FontProperties],
     with_name: bool,
     avoid: np.ndarray | None = None,
-) -> None:
-    points = label_points(result.communities.geometry, avoid)
-    for cid, name, (px, py) in zip(result.communities["community_id"], result.communities["name"], points, strict=True):
+) -> list:
+    """Label each community with its name and/or figure, no two labels overlapping.
+
+    Greedy placement measured with the renderer: communities are labelled smallest first
+    (they have the fewest places to go); each label tries its position from
+    :func:`label_points` (clear of ``avoid``), then other points inside its polygon, and takes
+    the first whose drawn box (with the halo) meets no label placed before and stays inside
+    the map. When none fits, the label is tried again in a smaller font, then as its figure
+    alone (without the name); a label that fits nowhere is left out and logged (its figure
+    is in the tables). Returns the drawn texts.
+    """
+    from matplotlib.transforms import Bbox
+
+    comm = result.communities
+    points = label_points(comm.geometry, avoid)
+    renderer = _renderer(ax.figure)
+    ax.apply_aspect()
+    frame = ax.get_window_extent(renderer)
+    small = fonts["label"].copy()
+    small.set_size(fonts["label"].get_size_in_points() * 0.82)
+    placed: list[Bbox] = []
+    drawn = []
+    for i in np.argsort(comm.geometry.area.to_numpy(), kind="stable"):
+        cid, name, geom = comm["community_id"].iloc[i], comm["name"].iloc[i], comm.geometry.iloc[i]
         num = spec.labels.get(cid)
-        text = num.text if num is not None else ""
-        if with_name:
-            text = f"{name}\n{text}" if text else str(name)
-        ax.text(
-            px,
-            py,
-            text,
-            ha="center",
-            va="center",
-            fontproperties=fonts["label"],
-            color="#1a1a1a",
-            path_effects=HALO,
-            zorder=11,
-            linespacing=1.15,
+        figure = num.text if num is not None else ""
+        full = (f"{name}\n{figure}" if figure else str(name)) if with_name else figure
+        tries = [(full, fonts["label"]), (full, small)]
+        if with_name and figure:
+            tries.append((figure, fonts["label"]))
+        text = ax.text(
+            0, 0, "", ha="center", va="center", color="#1a1a1a", path_effects=HALO, zorder=11, linespacing=1.15
         )
+        text.set_gid(LABEL_GID)
+        spot = _first_free(text, tries, label_candidates(geom, points[i]), renderer, frame, placed)
+        if spot is None:
+            log.info("label of community %s left out: no room on the map without overlapping another", cid)
+            text.remove()
+            continue
+        placed.append(spot)
+        drawn.append(text)
+    return drawn
+
+
+def _first_free(text, tries, candidates, renderer, frame, placed):
+    """Set ``text`` to the first (content, font, position) whose box is free; return the box or None."""
+    for content, font in tries:
+        text.set_text(content)
+        text.set_fontproperties(font)
+        for x, y in candidates:
+            text.set_position((x, y))
+            box = text.get_window_extent(renderer).padded(HALO_PX)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in placed):
+                return box
+    return None
+
+
+def _renderer(fig: Figure):
+    """The figure's renderer for measuring text (an Agg canvas is attached when it has none)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
 
 
 def scale_length(width_m: float) -> float:
@@ -174,15 +241,40 @@ def wrap_label(text: str, width_in: float, pt: float) -> str:
     return "\n".join(lines)
 
 
-def legend_columns(labels: list[str], width_in: float = MIN_FIG_IN) -> int:
-    """The most legend columns whose rows fit ``width_in`` (labels at 7.5 pt)."""
+def text_extent_pt(text: str, prop: FontProperties) -> tuple[float, float]:
+    """Width and height of ``text`` (one or more lines) in points, as matplotlib lays it out."""
+    from matplotlib.backends.backend_agg import RendererAgg
 
-    def item(label: str) -> float:
-        return 0.5 + text_width(label, 7.5)
+    renderer = RendererAgg(10, 10, 72)  # 72 dpi: pixels are points
+    sizes = [renderer.get_text_width_height_descent(line or " ", prop, ismath=False) for line in text.split("\n")]
+    return max(w for w, _, _ in sizes), sum(h for _, h, _ in sizes)
 
+
+#: legend spacing (in font sizes), shared by :func:`legend_columns` and :func:`legend_strip`
+LEGEND_STYLE = {"handlelength": 1.4, "handletextpad": 0.5, "columnspacing": 1.1, "borderaxespad": 0.2}
+
+
+def legend_columns(labels: list[str], width_in: float = MIN_FIG_IN, prop: FontProperties | None = None) -> int:
+    """The most legend columns whose rows fit ``width_in``, from the labels' measured widths.
+
+    Widths follow matplotlib's legend layout: per column the handle, the pad and the widest
+    label, columns separated by the column spacing, the whole inside the border pad and offset
+    by the axes pad (all multiples of the font size). Without ``prop`` the labels are
+    estimated at 7.5 pt.
+    """
+    pt = prop.get_size_in_points() if prop is not None else 7.5
+
+    def label_pt(label: str) -> float:
+        return text_extent_pt(label, prop)[0] if prop is not None else text_width(label, pt) * 72
+
+    widths = [label_pt(lbl) for lbl in labels]
+    item = (LEGEND_STYLE["handlelength"] + LEGEND_STYLE["handletextpad"]) * pt
+    frame = (2 * 0.4 + 2 * LEGEND_STYLE["borderaxespad"]) * pt  # borderpad 0.4 on both sides
     for ncol in range(len(labels), 1, -1):
-        widths = [max(item(lbl) for lbl in labels[c::ncol]) for c in range(ncol)]
-        if sum(widths) <= width_in:
+        rows = math.ceil(len(labels) / ncol)
+        cols = [max(widths[r * ncol + c] for r in range(rows) if r * ncol + c < len(labels)) for c in range(ncol)]
+        total = sum(item + w for w in cols) + (ncol - 1) * LEGEND_STYLE["columnspacing"] * pt + frame
+        if total / 72 <= width_in:
             return ncol
     return 1
 
@@ -208,10 +300,7 @@ def legend_strip(fig: Figure, handles: list, labels: list[str], fonts: dict, att
         ncol=ncol,
         frameon=False,
         prop=fonts["m"],
-        handlelength=1.4,
-        handletextpad=0.5,
-        columnspacing=1.1,
-        borderaxespad=0.2,
+        **LEGEND_STYLE,
     )
     fig.text(
         box.x1,

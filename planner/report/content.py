@@ -79,6 +79,7 @@ def build_content(
         method=b.method(),
         parameters=b.parameters(),
         rule_numbers=b.rule_numbers(),
+        rule_trail=b.rule_trail(),
         statuses=b.statuses(),
         rule_sources=b.rule_sources(),
         validation=b.validation(),

@@ -12,7 +12,6 @@ each text, so drawing never touches process-wide matplotlib settings.
 from __future__ import annotations
 
 import io
-import itertools
 import math
 
 import geopandas as gpd
@@ -27,8 +26,9 @@ from matplotlib.patches import Patch
 
 from planner import naming
 from planner.analysis import Analysis
+from planner.maps_style import COMMUNITY_BINS, community_colour
 from planner.report.cartography import (
-    LEGEND_IN,
+    LEGEND_MARGIN_IN,
     MIN_FIG_IN,
     decorate,
     legend_columns,
@@ -48,7 +48,7 @@ COLORBAR_IN = 0.4  # coverage maps add a colour-bar row under the legend
 MAX_HEIGHT_IN = {"compliance": 4.2, "rules": 4.9, "coverage": 4.45}
 DPI = 200  # raster parts (cells) inside the SVG
 
-GREEN, AMBER, ORANGE, RED, GREY = "#1a9850", "#fee08b", "#fc8d59", "#d73027", "#bdbdbd"
+GREEN, AMBER, ORANGE, RED, GREY = "#1a9850", "#fee08b", "#fc8d59", "#d73027", "#bdbdbd"  # GREY: not assessed
 COVERED = "#d9efd3"
 BOUNDARY = "#404040"
 FACILITY = "#08306b"
@@ -93,17 +93,34 @@ def _bounds(result: Analysis) -> tuple[float, float, float, float]:
     return x0 - side, y0 - 0.13 * max(h, 0.5 * w), x1 + side, y1 + 0.11 * max(h, 0.5 * w)
 
 
-def _figure(result: Analysis, kind: str, legend: float = LEGEND_IN) -> tuple[Figure, Axes]:
-    """A figure with one map axes as large as fits ``MAX_HEIGHT_IN[kind]``, over a legend strip."""
+def _figure(
+    result: Analysis, kind: str, labels: list[str], prop: FontProperties, extra: float = 0.0
+) -> tuple[Figure, Axes, int]:
+    """A figure with one map axes as large as fits ``MAX_HEIGHT_IN[kind]``, over a legend strip.
+
+    The legend starts at the map's left edge; its number of columns is the most whose
+    measured width fits between there and the figure's right edge (fewer columns make the
+    strip taller and the map smaller, so the two are settled together). ``extra`` is room
+    (inches) under the legend, e.g. for a colour bar. Returns the figure, the map axes and
+    the number of legend columns.
+    """
     x0, y0, x1, y1 = _bounds(result)
     aspect = (y1 - y0) / (x1 - x0)
-    map_w = min(WIDTH_IN, (MAX_HEIGHT_IN[kind] - legend) / aspect)
+    ncol = len(labels)
+    for _ in range(len(labels)):
+        legend = legend_height(len(labels), ncol) + extra
+        map_w = min(WIDTH_IN, (MAX_HEIGHT_IN[kind] - legend) / aspect)
+        fig_w = max(map_w, MIN_FIG_IN)
+        fits = legend_columns(labels, prop=prop, width_in=fig_w - (fig_w - map_w) / 2 - LEGEND_MARGIN_IN)
+        if fits >= ncol:
+            break
+        ncol = fits
     map_h = map_w * aspect
-    fig_w, fig_h = max(map_w, MIN_FIG_IN), map_h + legend
+    fig_h = map_h + legend
     fig = Figure(figsize=(fig_w, fig_h))
     ax = fig.add_axes(((fig_w - map_w) / 2 / fig_w, legend / fig_h, map_w / fig_w, map_h / fig_h))
     _frame(ax, result)
-    return fig, ax
+    return fig, ax, ncol
 
 
 def _frame(ax, result: Analysis) -> None:
@@ -124,57 +141,40 @@ def _outline(ax, result: Analysis, width: float = 0.7) -> None:
     result.communities.boundary.plot(ax=ax, color=BOUNDARY, linewidth=width, zorder=4)
 
 
-def failure_classes(n_failed: np.ndarray) -> list[tuple[int, int, str]]:
-    """Classes of 'standards not met' for the compliance map: (low, high, colour).
+def failure_classes(n_failed: np.ndarray | None = None) -> list[tuple[int, int | None, str]]:
+    """Classes of 'standards not met' for the compliance map: (low, high or None, colour).
 
-    Zero is its own (green) class; the failing counts present get one class each when there
-    are at most five of them, else five ranges of about equal width, coloured light to dark.
+    The app's classes (:data:`planner.maps_style.COMMUNITY_BINS`: 0, 1, 2, 3–4, 5–7, 8 or
+    more), the same for every district and scenario, so that a colour means the same number on
+    screen and on paper, before and after a what-if edit. ``n_failed`` is accepted for
+    compatibility and does not change the classes.
     """
-    from matplotlib import colormaps
-
-    failing = sorted({int(v) for v in n_failed if v > 0})
-    classes: list[tuple[int, int]] = []
-    if len(failing) <= 5:
-        classes = [(v, v) for v in failing]
-    elif failing:
-        edges = np.unique(np.ceil(np.linspace(failing[0], failing[-1] + 1, 6)).astype(int))
-        classes = [(int(a), int(b) - 1) for a, b in itertools.pairwise(edges) if b - 1 >= a]
-    ramp = colormaps["YlOrRd"]
-    shades = np.linspace(0.25, 0.9, len(classes)) if len(classes) > 1 else [0.6]
-    return [(0, 0, GREEN)] + [(lo, hi, _hex(ramp(x))) for (lo, hi), x in zip(classes, shades, strict=True)]
+    return [(lo, hi, colour) for lo, hi, colour in COMMUNITY_BINS]
 
 
-def _hex(rgba: tuple) -> str:
-    from matplotlib.colors import to_hex
-
-    return to_hex(rgba)
+def class_label(lo: int, hi: int | None, lang: str) -> str:
+    """The legend label of a class of 'standards not met'."""
+    if lo == 0 and hi == 0:
+        return tr("lg_all_met", lang)
+    if hi is None:
+        return tr("lg_failed_plus", lang, lo=lo)
+    return tr("lg_failed_one", lang, lo=lo) if lo == hi else tr("lg_failed", lang, lo=lo, hi=hi)
 
 
 def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     fonts, lang = _fonts(), report.lang
     comm = result.communities
-    classes = failure_classes(comm["n_failed"].to_numpy())
-    handles, labels = [], []
-    for lo, hi, colour in classes:
-        handles.append(Patch(facecolor=colour, edgecolor=BOUNDARY, linewidth=0.5))
-        if lo == 0:
-            labels.append(tr("lg_all_met", lang))
-        elif lo == hi:
-            labels.append(tr("lg_failed_one", lang, lo=lo))
-        else:
-            labels.append(tr("lg_failed", lang, lo=lo, hi=hi))
+    classes = failure_classes()
+    handles = [Patch(facecolor=colour, edgecolor=BOUNDARY, linewidth=0.5) for _, _, colour in classes]
+    labels = [class_label(lo, hi, lang) for lo, hi, _ in classes]
     if (comm["n_assessed"] == 0).any():
         handles.append(Patch(facecolor=GREY, edgecolor=BOUNDARY, linewidth=0.5))
         labels.append(tr("lg_not_assessed", lang))
-    ncol = legend_columns(labels)
-    fig, ax = _figure(result, "compliance", legend=legend_height(len(labels), ncol))
-    colours = np.full(len(comm), GREY, dtype=object)
-    failed = comm["n_failed"].to_numpy()
-    for lo, hi, colour in classes:
-        colours[(failed >= lo) & (failed <= hi)] = colour
-    colours[comm["n_assessed"].to_numpy() == 0] = GREY
+    fig, ax, ncol = _figure(result, "compliance", labels, fonts["m"])
+    colours = [community_colour(int(v)) for v in comm["n_failed"].to_numpy()]
+    colours = [GREY if n == 0 else c for c, n in zip(colours, comm["n_assessed"].to_numpy(), strict=True)]
     _streets(ax, result)
-    comm.plot(ax=ax, color=list(colours), alpha=0.85, zorder=2)
+    comm.plot(ax=ax, color=colours, alpha=0.85, zorder=2)
     _outline(ax, result)
     place_labels(ax, result, spec, {**fonts, "label": fonts["name"]}, with_name=True)
     decorate(ax, result, fonts, lang)
@@ -249,8 +249,7 @@ def _coverage(spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFr
     if len(sites):
         handles.append(Line2D([], [], marker="*", ls="", markersize=8, markerfacecolor=PROPOSED, markeredgecolor="k"))
         labels.append(tr("lg_proposed", lang))
-    ncol = legend_columns(labels)
-    fig, ax = _figure(result, "coverage", legend=legend_height(len(labels), ncol) + COLORBAR_IN)
+    fig, ax, ncol = _figure(result, "coverage", labels, fonts["m"], extra=COLORBAR_IN)
     cells = result.cells
     covered = cells[naming.covered(key)].to_numpy(dtype=bool)
     norm = Normalize(vmin=0, vmax=max(float(cells["population"].max()), 1.0))

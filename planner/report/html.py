@@ -34,7 +34,7 @@ FALLBACK_FONTS = (
 )
 
 #: columns left out of the printed tables (they stay in the spreadsheet)
-HIDDEN = {"checks": {"source", "status", "community"}, "facilities": {"snap_distance_m"}}
+HIDDEN = {"checks": {"basis", "status", "community"}, "facilities": {"snap_distance_m"}}
 #: for grouped tables: the column whose text heads each group, with the group column's in brackets
 GROUP_LABEL = {"checks": "community"}
 

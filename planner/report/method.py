@@ -1,5 +1,5 @@
-"""Section 5 of the report: method, parameters, the standards with their sources and status,
-the validation report; and the scenario's edits.
+"""Section 5 of the report: method, parameters, the standards with their basis and status, the
+verification trail (where each number was seen), the validation report; and the scenario's edits.
 """
 
 from __future__ import annotations
@@ -81,15 +81,49 @@ class ReportBuilder(ResultTables):
         return facts
 
     def rule_numbers(self) -> Table:
-        """Every rule number: what it is, its value, source and confirmation status."""
+        """Every rule number: what it is, its value, its basis (document and clause) and status.
+
+        This is what officials read as the standards applied: the basis is the standard or
+        policy document, never a research key; the trail is in :meth:`rule_trail`.
+        """
         cols = (
             Column("standard", self.t("col_rule"), width=44),
             Column("value", self.t("col_setting"), "num", width=10),
-            Column("source", self.t("col_source"), width=14),
-            Column("status", self.t("col_status"), width=8),
-            Column("note", self.t("col_note"), width=70),
+            Column("basis", self.t("col_basis"), width=60),
+            Column("status", self.t("col_status"), width=16),
+            Column("note", self.t("col_note"), width=60),
         )
         rows = []
+        for prov, label in self._numbers():
+            kind = "share" if str(prov["key"]).endswith("target_share") else "num"
+            num = self.n(prov["value"], kind, Ref("rulebook", str(prov["key"])))
+            rows.append(
+                (
+                    self.text_cell(label),
+                    self.cell(num),
+                    self.text_cell(prov[f"basis_{self.lang}"] or None),
+                    self.text_cell(self.book.status_name(str(prov["status"]), self.lang)),
+                    self.text_cell(prov[f"note_{self.lang}"] or None),
+                )
+            )
+        return Table("rule_numbers", self.t("t_standards"), cols, tuple(rows), sheet=self.t("t_standards"))
+
+    def rule_trail(self) -> Table:
+        """The verification trail: for every rule number, where it was seen (source key and quote)."""
+        cols = (
+            Column("standard", self.t("col_rule"), width=44),
+            Column("source", self.t("col_trail"), width=14),
+            Column("note", self.t("col_trail_note"), width=80),
+        )
+        rows = tuple(
+            (self.text_cell(label), self.text_cell(prov["source"]), self.text_cell(prov["note"] or None))
+            for prov, label in self._numbers()
+        )
+        return Table("rule_trail", self.t("t_trail"), cols, rows, note=self.t("t_trail_note"), sheet=self.t("t_trail"))
+
+    def _numbers(self) -> list[tuple[dict[str, object], str]]:
+        """Rule numbers shown in the method appendix, with their labels (the coverage target once)."""
+        out = []
         seen_target = False
         for prov in self.book.provenance():
             label = self._number_label(str(prov["key"]))
@@ -99,18 +133,8 @@ class ReportBuilder(ResultTables):
                 if seen_target:
                     continue
                 seen_target = True
-            kind = "share" if str(prov["key"]).endswith("target_share") else "num"
-            num = self.n(prov["value"], kind, Ref("rulebook", str(prov["key"])))
-            rows.append(
-                (
-                    self.text_cell(label),
-                    self.cell(num),
-                    self.text_cell(prov["source"]),
-                    self.text_cell(prov["status"]),
-                    self.text_cell(prov["note"] or None),
-                )
-            )
-        return Table("rule_numbers", self.t("t_standards"), cols, tuple(rows), sheet=self.t("t_standards"))
+            out.append((prov, label))
+        return out
 
     def _number_label(self, key: str) -> str | None:
         """``facility_types.kindergarten.radius_m`` -> "Kindergarten: service radius (m)"."""
@@ -138,15 +162,19 @@ class ReportBuilder(ResultTables):
         return Table("statuses", self.t("t_statuses"), cols, rows, sheet=self.t("t_statuses"))
 
     def rule_sources(self) -> Table:
-        """The sources the rulebook cites."""
+        """The sources of the verification trail: key, title in the report's language, address."""
         cols = (
             Column("code", self.t("col_code"), width=14),
             Column("title", self.t("col_title"), width=80),
-            Column("url", "URL", width=50),
+            Column("url", self.t("col_url"), width=50),
         )
         used = {str(p["source"]) for p in self.book.provenance()}
         rows = tuple(
-            (self.text_cell(key), self.text_cell(info.get("title", "")), self.text_cell(info.get("url")))
+            (
+                self.text_cell(key),
+                self.text_cell(info.get(f"title_{self.lang}", info.get("title", ""))),
+                self.text_cell(info.get("url")),
+            )
             for key, info in self.book.sources.items()
             if key in used
         )

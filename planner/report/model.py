@@ -146,6 +146,7 @@ class Report:
     method: list[str]
     parameters: list[Fact]
     rule_numbers: Table
+    rule_trail: Table
     statuses: Table
     rule_sources: Table
     validation: Table | None
@@ -160,7 +161,7 @@ class Report:
         out = [self.coverage, self.matrix, self.checks, self.facilities, *self.sub_districts, self.ranking]
         if self.siting is not None:
             out.append(self.siting)
-        out += [self.rule_numbers, self.statuses, self.rule_sources]
+        out += [self.rule_numbers, self.statuses, self.rule_trail, self.rule_sources]
         if self.validation is not None:
             out.append(self.validation)
         if self.scenario is not None:

@@ -113,8 +113,8 @@ class ResultTables(SummaryBuilder):
             Column("threshold", self.t("col_threshold"), "num", width=12),
             Column("result", self.t("col_result"), "pass", width=10),
             Column("reason", self.t("col_reason"), width=80),
-            Column("source", self.t("col_source"), width=20),
-            Column("status", self.t("col_status"), width=10),
+            Column("basis", self.t("col_basis"), width=60),
+            Column("status", self.t("col_status"), width=20),
         )
         order = {cid: i for i, cid in enumerate(self._order())}
         checks = self.result.checks.assign(_o=self.result.checks["community_id"].map(order))
@@ -133,8 +133,8 @@ class ResultTables(SummaryBuilder):
                     self._threshold_cell(rule.kind, r.rule_id, r.threshold, tkind, key),
                     self.pass_cell(r.passed, Ref(COMPLIANCE, "passed", row=key)),
                     self.text_cell(r.reason_zh if lang == "zh" else r.reason_en),
-                    self.text_cell(r.source),
-                    self.text_cell(r.status),
+                    self.text_cell(r.basis_zh if lang == "zh" else r.basis_en),
+                    self.text_cell(self.status_names(r.status or self._type_area_statuses(rule.kind))),
                 )
             )
         return Table(
@@ -146,6 +146,18 @@ class ResultTables(SummaryBuilder):
             group="community_id",
             sheet=self.t("t_checks"),
         )
+
+    def status_names(self, codes: str) -> str:
+        """``"P, V2"`` (compliance.csv's status column) as the statuses' names in the report's language."""
+        names = [self.book.status_name(c.strip(), self.lang) for c in str(codes).split(",") if c.strip()]
+        return self.t("list_sep").join(names)
+
+    def _type_area_statuses(self, kind: str) -> str:
+        """For the facility floor-area rule (no numbers of its own): the statuses of the types' minimums."""
+        if kind != "facility_floor_area":
+            return ""
+        mins = [t.min_floor_area_m2 for t in self.book.types.values() if t.min_floor_area_m2 is not None]
+        return ", ".join(sorted({n.status for n in mins}))
 
     def _threshold_cell(self, kind: str, rid: str, value: object, tkind: str, key: tuple) -> Cell:
         num = self.n(value, tkind, Ref(COMPLIANCE, "threshold", row=key))

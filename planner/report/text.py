@@ -216,7 +216,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "t_parameters": ("Analysis parameters", "分析参数"),
     "t_standards": ("Standards applied, with their sources", "所用标准及其来源"),
     "t_statuses": ("Confirmation status", "核实状态说明"),
-    "t_source_list": ("Sources of the standards", "标准来源"),
+    "t_source_list": ("Verification trail: sources", "核实线索来源"),
+    "t_trail": ("Verification trail: where each number was seen", "核实线索:各数值的出处"),
+    "t_trail_note": (
+        "The research trail behind the statuses above: the source in which each number was seen and the passage "
+        "quoted from it. It supports the confirmation status; the basis of each standard is the document named in "
+        "the table of standards.",
+        "以下为上表核实状态所依据的研究线索:各数值见于哪一来源及所摘录的原文。线索仅用于说明核实程度,各项标准的依据"
+        "为标准表中所列的标准或政策文件。",
+    ),
+    "col_basis": ("Basis (standard or policy document, clause)", "依据(标准或政策文件及条款)"),
+    "col_trail": ("Trail", "线索代码"),
+    "col_trail_note": ("Passage where it was seen", "出处摘录"),
+    "col_url": ("Address", "网址"),
     "t_validation": ("Input data: what was repaired, dropped or flagged", "输入数据检查:修复、剔除或标记的要素"),
     "validation_none": ("No input feature needed repair or was dropped.", "没有需要修复或剔除的输入要素。"),
     "t_scenario": ("Edits to the facilities in this scenario", "本方案对设施的修改"),
@@ -316,10 +328,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "method_rules": (
         "Each community is checked against every standard of the rulebook. A value exactly at a threshold meets it. "
-        "Every number below carries its source and how firmly it is confirmed; numbers marked U are unverified and "
-        "numbers marked P are this tool's defaults, not published standards.",
-        "每个社区逐项对照规则库中的全部标准进行评估,恰好等于标准值视为达标。下表列出每个数值的来源及核实程度:"
-        "标为U的数值未经核实,标为P的数值为本工具的默认取值,并非已发布的标准。",
+        "Every number below names its basis, the standard or policy document and clause it comes from, and beside "
+        "it how firmly it is confirmed: numbers marked unverified (U) have not been checked against the official "
+        "text and numbers marked planner default (P) are this tool's defaults, not published standards.",
+        "每个社区逐项对照规则库中的全部标准进行评估,恰好等于标准值视为达标。下表列出每个数值的依据(标准或政策文件及"
+        "条款)及其核实程度:“未核实”的数值尚未与标准原文核对,“本工具默认”的数值为本工具的默认取值,并非已发布的标准。",
     ),
     "p_mode": ("Distance mode", "距离方式"),
     "p_crs": ("Analysis coordinate system", "分析坐标系"),
@@ -347,7 +360,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sheet_siting": ("Proposed sites", "建议选址"),
     "sheet_rule_numbers": ("Standards", "标准"),
     "sheet_statuses": ("Status codes", "核实状态"),
-    "sheet_rule_sources": ("Standard sources", "标准来源"),
+    "sheet_rule_sources": ("Trail sources", "核实线索来源"),
+    "sheet_rule_trail": ("Verification trail", "核实线索"),
     "sheet_validation": ("Validation", "数据检查"),
     "sheet_scenario": ("Scenario", "方案"),
     "sheet_sources": ("Data sources", "数据来源"),
