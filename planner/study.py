@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,8 +18,8 @@ import pandas as pd
 import pyproj
 
 from planner import crs as crs_mod
-from planner import io, network, validate
-from planner.errors import InputError
+from planner import io, layer_crs, network, validate
+from planner.errors import CRSError, InputError
 from planner.rules import Rulebook, load_rulebook
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def load_study(
     streets: str | Path | None = None,
     buildings: str | Path | None = None,
     candidates: str | Path | None = None,
-    input_crs: str | None = None,
+    input_crs: str | Sequence[str] | None = None,
     crs: str | None = None,
     rules: Rulebook | str | Path | None = None,
     name: str | None = None,
@@ -111,9 +112,13 @@ def load_study(
     communities, facilities, cells, streets, buildings, candidates
         A file per layer, overriding ``path``. ``streets`` may be an OSM file (.osm XML or .pbf).
     input_crs
-        The coordinate system of layers that have none (lon/lat tables, shapefiles without
-        .prj): ``wgs84``, ``cgcs2000``, ``gcj02`` (AMap, Tencent), ``bd09`` (Baidu) or an EPSG
-        code. ``gcj02`` and ``bd09`` apply to every layer and are converted to WGS84.
+        One value or several. A bare value is the coordinate system of layers that have
+        none (lon/lat tables, shapefiles without .prj): ``wgs84``, ``cgcs2000``, ``gcj02``
+        (AMap, Tencent), ``bd09`` (Baidu) or an EPSG code; it never reinterprets a layer
+        that states its CRS. ``LAYER=CRS`` (``facilities=gcj02``) states one layer's
+        coordinates; an offset stated for a layer tagged with a geographic CRS (EPSG:4326)
+        converts it, since the tag cannot express GCJ-02. OSM files are WGS84 by
+        definition and never converted. See :func:`planner.crs.to_wgs84`.
     crs
         The analysis CRS (metric). Default: the UTM zone of the district.
     rules
@@ -122,7 +127,7 @@ def load_study(
         The study's display name; default the file name.
     """
     rulebook = rules if isinstance(rules, Rulebook) else load_rulebook(rules)
-    declared = crs_mod.parse_crs_option(input_crs)
+    declared = layer_crs.parse_input_crs(input_crs, LAYERS)
     if path is None and not any((communities, facilities)):
         path = sample_path()
     files = _locate(
@@ -147,12 +152,20 @@ def load_study(
     where = {k: (str(f), layer or Path(f).stem) for k, (f, layer) in files.items()}
     raw: dict[str, gpd.GeoDataFrame] = {}
     sources = []
+    converted: dict[str, str | None] = {}
     for kind, (file, layer) in files.items():
-        if kind == "streets" and Path(file).suffix.lower() in io.OSM_SUFFIXES:
+        stated = declared.for_layer(kind)
+        if _is_osm(kind, file):
+            _check_osm_declaration(stated, where[kind][0])
             gdf = network.read_osm_streets(file)
+            stated, default = None, None
         else:
             gdf = io.read_layer(file, layer, kind=kind)
-        raw[kind] = crs_mod.to_wgs84(gdf, declared=declared, file=where[kind][0], layer=where[kind][1])
+            default = declared.default
+        raw[kind] = crs_mod.to_wgs84(
+            gdf, declared=stated, default=default, file=where[kind][0], layer=where[kind][1], kind=kind
+        )
+        converted[kind] = _offset_applied(gdf, stated, default)
         sources.append(SourceInfo(kind, str(file), _mtime(file), len(gdf)))
     option = crs_mod.parse_crs_option(crs)
     target = option.crs if option is not None else crs_mod.local_metric_crs(raw["communities"])
@@ -174,9 +187,53 @@ def load_study(
         buildings=_buildings(metric["buildings"], where["buildings"], vlog) if "buildings" in metric else None,
         candidates=_candidates(metric["candidates"], where["candidates"], vlog) if "candidates" in metric else None,
         sources=tuple(sources),
-        streets_from_osm="streets" in files and Path(files["streets"][0]).suffix.lower() in io.OSM_SUFFIXES,
+        streets_from_osm="streets" in files and _is_osm("streets", files["streets"][0]),
     )
+    if study.streets is not None:
+        _flag_offsets(raw, study, converted, vlog)
     return replace(study, validation=vlog.frame())
+
+
+def _is_osm(kind: str, file: str | Path) -> bool:
+    return kind == "streets" and Path(file).suffix.lower() in io.OSM_SUFFIXES
+
+
+def _check_osm_declaration(stated: crs_mod.CRSOption | None, file: str) -> None:
+    """OSM data is WGS84 by definition: refuse a declaration that says otherwise."""
+    if stated is not None and (stated.offset is not None or not stated.crs.equals(pyproj.CRS.from_epsg(4326))):
+        said = stated.offset or stated.crs.to_string()
+        raise CRSError(
+            f"OpenStreetMap data is WGS84 by definition, so it is never converted from {said}; "
+            f"drop --input-crs streets={said}",
+            file=file,
+            layer="streets",
+        )
+
+
+def _offset_applied(
+    gdf: gpd.GeoDataFrame, stated: crs_mod.CRSOption | None, default: crs_mod.CRSOption | None
+) -> str | None:
+    """The offset to_wgs84 converted a layer from (its rules 1 and 3), or None."""
+    if stated is not None and stated.offset is not None:
+        return stated.offset
+    if gdf.crs is None:
+        option = stated if stated is not None else default
+        return option.offset if option is not None else None
+    return None
+
+
+def _flag_offsets(
+    raw: dict[str, gpd.GeoDataFrame], study: Study, converted: dict[str, str | None], vlog: validate.ValidationLog
+) -> None:
+    """Warn about point layers that look GCJ-02/BD-09 offset against the streets."""
+    assert study.streets is not None
+    points = {kind: raw[kind] for kind in ("facilities", "candidates") if kind in raw}
+    for found in layer_crs.suspect_offsets(
+        points, study.streets, converted=converted, streets_from_osm=study.streets_from_osm
+    ):
+        message = found.message()
+        log.warning("%s", message)
+        vlog.add(found.layer, [found.layer], "offset_suspected", "flagged", detail=message)
 
 
 def _default_name(path: str | Path | None, files: dict[str, tuple[str, str | None]]) -> str:

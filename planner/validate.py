@@ -38,6 +38,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "距最近道路超过最大捕捉距离,无法计算步行距离",
     ),
     "missing_levels": ("building has no storey count; one storey assumed", "建筑缺少层数,按一层计"),
+    "offset_suspected": (
+        "the layer lines up with the streets only after a GCJ-02/BD-09 correction; check --input-crs",
+        "该图层经GCJ-02/BD-09纠偏后才与道路吻合,请检查坐标系设置",
+    ),
 }
 
 
