@@ -459,3 +459,32 @@ def test_aligned_sample_is_not_flagged() -> None:
 def test_bad_per_layer_input_crs(toy_gpkg: Path, values: list[str], match: str) -> None:
     with pytest.raises(CRSError, match=match):
         load_study(toy_gpkg, input_crs=values)
+
+
+def test_cli_takes_repeated_per_layer_input_crs(mixed_study: dict[str, Path], tmp_path: Path) -> None:
+    """``--input-crs facilities=gcj02 --input-crs wgs84`` reaches load_study as two values."""
+    from planner.cli import main
+
+    out = tmp_path / "r"
+    args = ["analyze", "--communities", str(mixed_study["communities"]), "--facilities", str(mixed_study["facilities"])]
+    args += ["--streets", str(mixed_study["streets"]), "--mode", "euclidean", "--quiet", "--out", str(out)]
+    assert main([*args, "--input-crs", "facilities=gcj02", "--input-crs", "wgs84"]) == 0
+    reasons = set(pd.read_csv(out / "validation.csv")["reason"])
+    assert "offset_suspected" not in reasons and "facility_outside_communities" not in reasons
+    # without the declaration the GCJ-02 table is read as WGS84, and the run says so
+    assert main([*args, "--input-crs", "wgs84", "--out", str(tmp_path / "r2")]) == 0
+    log = pd.read_csv(tmp_path / "r2" / "validation.csv")
+    assert "--input-crs facilities=gcj02" in log.loc[log["reason"] == "offset_suspected", "message_en"].iloc[0]
+
+
+def test_uploaded_layers_take_their_own_crs(mixed_study: dict[str, Path], tmp_path: Path) -> None:
+    """The app states the CRS per uploaded layer: ("facilities=gcj02",)."""
+    from planner.uploads import Upload, load_uploaded_study
+
+    ups = {
+        k: Upload(mixed_study[k].name, mixed_study[k].read_bytes()) for k in ("communities", "facilities", "streets")
+    }
+    study = load_uploaded_study(ups, input_crs=("facilities=gcj02",), root=tmp_path)
+    ref = load_study(SAMPLE)
+    assert study.facilities["community_id"].tolist() == ref.facilities["community_id"].tolist()
+    assert "offset_suspected" not in set(study.validation["reason"])
