@@ -31,6 +31,7 @@ import shapely
 from pyproj.exceptions import CRSError as PyprojCRSError
 
 from planner.errors import CRSError
+from planner.io import CHINA_LAT_DEG, CHINA_LON_DEG
 
 __all__ = [
     "CRSOption",
@@ -496,10 +497,25 @@ def _check_lonlat_range(gdf: gpd.GeoDataFrame, *, file: str | None, layer: str |
         )
     if bad.any():
         count = int(bad.sum())
+        with np.errstate(invalid="ignore"):
+            swapped = bool(
+                np.all(
+                    (bounds[bad, 0] >= CHINA_LAT_DEG[0])
+                    & (bounds[bad, 2] <= CHINA_LAT_DEG[1])
+                    & (bounds[bad, 1] >= CHINA_LON_DEG[0])
+                    & (bounds[bad, 3] <= CHINA_LON_DEG[1])
+                )
+            )
+        cause = (
+            "their x values are latitudes and their y values longitudes of China, so longitude and "
+            "latitude look swapped: write the file with x = longitude, y = latitude"
+            if swapped
+            else "so the declared or stored CRS is probably wrong (e.g. metres read as degrees). "
+            "Check --input-crs and the file's .prj"
+        )
         raise CRSError(
             f"{count} feature(s) have coordinates outside longitude -180..180 / latitude "
-            "-90..90 after conversion to WGS84, so the declared or stored CRS is probably "
-            "wrong (e.g. metres read as degrees). Check --input-crs and the file's .prj.",
+            f"-90..90 after conversion to WGS84; {cause}.",
             file=file,
             layer=layer,
             rows=gdf.index[bad][:5].tolist(),

@@ -298,7 +298,10 @@ def _communities(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.V
     gdf = gdf.copy()
     if "community_id" not in gdf.columns and "name" not in gdf.columns:
         raise InputError(
-            "communities need an id column (community_id / 社区编码) or a name column (name / 社区名称)",
+            "communities need an id column (named one of: "
+            f"{io.accepted_names('communities', 'community_id')}) or a name column (one of: "
+            f"{io.accepted_names('communities', 'name')}). "
+            f"Columns present: {', '.join(str(c) for c in gdf.columns if c != 'geometry')}",
             file=file,
             layer=layer,
         )
@@ -307,7 +310,7 @@ def _communities(gdf: gpd.GeoDataFrame, where: tuple[str, str], vlog: validate.V
     gdf = validate.clean_geometries(gdf, kinds=("polygon",), layer="communities", id_col="community_id", log=vlog)
     if gdf.empty:
         raise InputError("no community has a usable polygon", file=file, layer=layer)
-    opts = dict(file=file, layer=layer, id_col="community_id")
+    opts = dict(file=file, layer=layer, id_col="community_id", kind="communities")
     gdf["population"] = validate.numeric_column(gdf, "population", required=True, allow_missing=False, **opts)
     for column in ("households", "staff", "grid_count", "elderly_population", "child_population"):
         values = validate.numeric_column(gdf, column, required=False, allow_missing=True, **opts)
@@ -369,7 +372,7 @@ def _cells(
     gdf["cell_id"] = validate.ids_column(gdf, "cell_id", fallback=None, prefix="cell-", file=file, layer=layer)
     gdf = validate.clean_geometries(gdf, kinds=("polygon", "point"), layer="cells", id_col="cell_id", log=vlog)
     gdf["population"] = validate.numeric_column(
-        gdf, "population", file=file, layer=layer, id_col="cell_id", required=True, allow_missing=False
+        gdf, "population", file=file, layer=layer, id_col="cell_id", required=True, allow_missing=False, kind="cells"
     )
     centres = gpd.GeoDataFrame(geometry=gdf.geometry.representative_point(), crs=gdf.crs, index=gdf.index)
     gdf["community_id"] = locate_in_communities(centres, comm)

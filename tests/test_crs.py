@@ -593,3 +593,12 @@ def test_per_layer_messages_name_the_app_controls():
         shown = app_message(text, lang)
         assert "--" not in shown, shown
         assert t("layer_crs", lang) in shown and t("input_crs", lang) in shown and "facilities" in shown
+
+
+def test_to_wgs84_swapped_axes_are_named_not_blamed_on_the_crs():
+    """A layer written as (lat, lon): the message suggests the swap (issue 14, point 10)."""
+    gdf = points_gdf(CITY_LONLAT[:, ::-1], "EPSG:4326")
+    with pytest.raises(CRSError, match="look swapped") as info:
+        to_wgs84(gdf, declared=None, file="shops.geojson", layer="shops")
+    message = str(info.value)
+    assert "probably wrong" not in message and "shops.geojson" in message and "p0, p1" in message

@@ -488,3 +488,68 @@ def test_uploaded_layers_take_their_own_crs(mixed_study: dict[str, Path], tmp_pa
     ref = load_study(SAMPLE)
     assert study.facilities["community_id"].tolist() == ref.facilities["community_id"].tolist()
     assert "offset_suspected" not in set(study.validation["reason"])
+
+
+# --------------------------------------------------------------------------------------
+# Messages that say what to do (issue 14, point 10)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layer", "drop", "names"),
+    [
+        ("communities", "人口", ["population", "pop", "residents", "人口", "常住人口", "总人口"]),
+        ("facilities", "设施类型", ["type", "facility_type", "设施类型", "类型", "类别"]),
+    ],
+)
+def test_missing_column_lists_the_accepted_names(tmp_path: Path, layer: str, drop: str, names: list[str]) -> None:
+    path = _bad(tmp_path, layer, lambda g: g.drop(columns=drop))
+    with pytest.raises(InputError) as info:
+        load_study(path)
+    message = str(info.value)
+    assert "planner.io" not in message and "ALIASES" not in message
+    assert all(name in message for name in names), message
+    assert "bad.gpkg" in message and f"layer '{layer}'" in message
+
+
+def test_missing_community_id_and_name_lists_the_accepted_names(tmp_path: Path) -> None:
+    path = _bad(tmp_path, "communities", lambda g: g.drop(columns=["社区编码", "社区名称"]))
+    with pytest.raises(InputError) as info:
+        load_study(path)
+    assert all(n in str(info.value) for n in ("community_id", "社区编码", "居委会编码", "社区名称", "居委会名称"))
+
+
+def _swapped_csv(path: Path, rows: list[int] | None) -> Path:
+    """The toy facilities as a 经度/纬度 table with the two values exchanged (in ``rows``, or all)."""
+    table = _facility_table(toy_layers()["facilities"].to_crs(4326))
+    which = table.index if rows is None else rows
+    table.loc[which, ["经度", "纬度"]] = table.loc[which, ["纬度", "经度"]].to_numpy()
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_swapped_lon_lat_columns_are_named_not_blamed_on_the_crs(tmp_path: Path, toy_gpkg: Path) -> None:
+    path = _swapped_csv(tmp_path / "设施.csv", None)
+    with pytest.raises(InputError) as info:
+        load_study(toy_gpkg, facilities=path, input_crs="wgs84")
+    message = str(info.value)
+    assert not isinstance(info.value, CRSError) and "CRS" not in message
+    assert "设施.csv" in message and "column '经度/纬度'" in message
+    assert "look swapped" in message and "swap the names of the columns '经度' and '纬度'" in message
+    assert "3 row(s): 2, 3, 4" in message  # spreadsheet rows (header is row 1)
+
+
+def test_some_swapped_rows_are_listed(tmp_path: Path, toy_gpkg: Path) -> None:
+    path = _swapped_csv(tmp_path / "facilities.csv", [1])
+    with pytest.raises(InputError, match=r"1 row\(s\): 3: longitude and latitude look swapped.*in these rows"):
+        load_study(toy_gpkg, facilities=path, input_crs="wgs84")
+
+
+def test_table_without_lon_lat_lists_every_accepted_name(tmp_path: Path, toy_gpkg: Path) -> None:
+    path = tmp_path / "facilities.csv"
+    _facility_table(toy_layers()["facilities"].to_crs(4326)).rename(columns={"经度": "东经"}).to_csv(path, index=False)
+    with pytest.raises(InputError) as info:
+        load_study(toy_gpkg, facilities=path, input_crs="wgs84")
+    message = str(info.value)
+    assert all(n in message for n in ("lng", "longitude", "经度", "gcj02_lng", "纬度", "bd09_lat", "东经")), message
+    assert "(" not in message.split("columns:")[1].split("Found")[0]  # plain names, not a Python tuple
