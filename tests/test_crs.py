@@ -602,3 +602,44 @@ def test_to_wgs84_swapped_axes_are_named_not_blamed_on_the_crs():
         to_wgs84(gdf, declared=None, file="shops.geojson", layer="shops")
     message = str(info.value)
     assert "probably wrong" not in message and "shops.geojson" in message and "p0, p1" in message
+
+
+def _osm_pois(path) -> np.ndarray:
+    """Lon/lat of the amenity and shop nodes of an OSM XML file: real points along real streets."""
+    import xml.etree.ElementTree as ET
+
+    points = []
+    for _, element in ET.iterparse(path):
+        if element.tag == "node" and any(t.get("k") in ("amenity", "shop") for t in element.iter("tag")):
+            points.append((float(element.get("lon")), float(element.get("lat"))))
+        if element.tag in ("way", "relation"):
+            element.clear()
+    return np.array(points)
+
+
+@pytest.fixture(scope="module")
+def chengdu_real():
+    """Chengdu's OSM amenity points (lon/lat) and its OSM streets in UTM, read once."""
+    from conftest import CHENGDU, real_file
+
+    from planner.network import read_osm_streets
+
+    path = real_file(CHENGDU)
+    streets = read_osm_streets(path)
+    return _osm_pois(path), streets.to_crs(streets.estimate_utm_crs())
+
+
+@pytest.mark.parametrize(("forward", "offset"), [(None, None), (wgs84_to_gcj02, "gcj02"), (wgs84_to_bd09, "bd09")])
+def test_offset_check_on_real_chengdu_points_and_streets(chengdu_real, forward, offset):
+    """Chengdu's OSM amenities against its OSM streets: as read, offset to GCJ-02, offset to BD-09."""
+    from planner.layer_crs import suspect_offsets
+
+    lonlat, streets = chengdu_real
+    assert len(lonlat) > 400
+    if forward is not None:
+        lonlat = np.column_stack(forward(lonlat[:, 0], lonlat[:, 1]))
+    layer = {"facilities": points_gdf(lonlat, "EPSG:4326")}
+    found = suspect_offsets(layer, streets, converted={}, streets_from_osm=True)
+    assert [(f.layer, f.offset, f.culprit) for f in found] == (
+        [] if offset is None else [("facilities", offset, "layer")]
+    )
