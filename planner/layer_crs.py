@@ -25,9 +25,18 @@ import pyproj
 import shapely
 
 from planner import crs as crs_mod
+from planner import validate
 from planner.errors import CRSError
 
-__all__ = ["InputCRS", "OffsetSuspicion", "parse_input_crs", "suspect_offsets"]
+__all__ = [
+    "InputCRS",
+    "OffsetSuspicion",
+    "check_osm_declaration",
+    "flag_offsets",
+    "offset_applied",
+    "parse_input_crs",
+    "suspect_offsets",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +138,58 @@ def _split(item: str, layers: Sequence[str]) -> tuple[str | None, str]:
     if key not in layers:
         raise CRSError(f"--input-crs {item!r} names the unknown layer '{name.strip()}'; layers are {', '.join(layers)}")
     return key, rest
+
+
+def check_osm_declaration(stated: crs_mod.CRSOption | None, file: str) -> None:
+    """Refuse a declaration that an OSM file is anything but WGS84, which it is by definition.
+
+    Raises
+    ------
+    CRSError
+        If ``stated`` (what the user said about the streets layer) is an offset or a CRS
+        other than EPSG:4326.
+    """
+    if stated is not None and (stated.offset is not None or not stated.crs.equals(pyproj.CRS.from_epsg(4326))):
+        said = stated.offset or stated.crs.to_string()
+        raise CRSError(
+            f"OpenStreetMap data is WGS84 by definition, so it is never converted from {said}; "
+            f"drop --input-crs streets={said}",
+            file=file,
+            layer="streets",
+        )
+
+
+def offset_applied(
+    gdf: gpd.GeoDataFrame, stated: crs_mod.CRSOption | None, default: crs_mod.CRSOption | None
+) -> str | None:
+    """The offset :func:`planner.crs.to_wgs84` converts a layer from (its rules 1 and 3), or ``None``."""
+    if stated is not None and stated.offset is not None:
+        return stated.offset
+    if gdf.crs is None:
+        option = stated if stated is not None else default
+        return option.offset if option is not None else None
+    return None
+
+
+def flag_offsets(
+    layers_wgs84: dict[str, gpd.GeoDataFrame],
+    streets: gpd.GeoDataFrame,
+    converted: dict[str, str | None],
+    *,
+    streets_from_osm: bool,
+    log: validate.ValidationLog,
+) -> list[OffsetSuspicion]:
+    """Run :func:`suspect_offsets`; log a warning and a validation record for each layer found.
+
+    The record has the layer's name as its id, reason ``offset_suspected``, action
+    ``flagged`` and the message (with the option to pass) as its detail.
+    """
+    found = suspect_offsets(layers_wgs84, streets, converted=converted, streets_from_osm=streets_from_osm)
+    for suspicion in found:
+        message = suspicion.message()
+        logger.warning("%s", message)
+        log.add(suspicion.layer, [suspicion.layer], "offset_suspected", "flagged", detail=message)
+    return found
 
 
 @dataclass(frozen=True)

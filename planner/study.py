@@ -19,7 +19,7 @@ import pyproj
 
 from planner import crs as crs_mod
 from planner import io, layer_crs, network, validate
-from planner.errors import CRSError, InputError
+from planner.errors import InputError
 from planner.rules import Rulebook, load_rulebook
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def load_study(
     for kind, (file, layer) in files.items():
         stated = declared.for_layer(kind)
         if _is_osm(kind, file):
-            _check_osm_declaration(stated, where[kind][0])
+            layer_crs.check_osm_declaration(stated, where[kind][0])
             gdf = network.read_osm_streets(file)
             stated, default = None, None
         else:
@@ -165,7 +165,7 @@ def load_study(
         raw[kind] = crs_mod.to_wgs84(
             gdf, declared=stated, default=default, file=where[kind][0], layer=where[kind][1], kind=kind
         )
-        converted[kind] = _offset_applied(gdf, stated, default)
+        converted[kind] = layer_crs.offset_applied(gdf, stated, default)
         sources.append(SourceInfo(kind, str(file), _mtime(file), len(gdf)))
     option = crs_mod.parse_crs_option(crs)
     target = option.crs if option is not None else crs_mod.local_metric_crs(raw["communities"])
@@ -190,50 +190,13 @@ def load_study(
         streets_from_osm="streets" in files and _is_osm("streets", files["streets"][0]),
     )
     if study.streets is not None:
-        _flag_offsets(raw, study, converted, vlog)
+        points = {kind: raw[kind] for kind in ("facilities", "candidates") if kind in raw}
+        layer_crs.flag_offsets(points, study.streets, converted, streets_from_osm=study.streets_from_osm, log=vlog)
     return replace(study, validation=vlog.frame())
 
 
 def _is_osm(kind: str, file: str | Path) -> bool:
     return kind == "streets" and Path(file).suffix.lower() in io.OSM_SUFFIXES
-
-
-def _check_osm_declaration(stated: crs_mod.CRSOption | None, file: str) -> None:
-    """OSM data is WGS84 by definition: refuse a declaration that says otherwise."""
-    if stated is not None and (stated.offset is not None or not stated.crs.equals(pyproj.CRS.from_epsg(4326))):
-        said = stated.offset or stated.crs.to_string()
-        raise CRSError(
-            f"OpenStreetMap data is WGS84 by definition, so it is never converted from {said}; "
-            f"drop --input-crs streets={said}",
-            file=file,
-            layer="streets",
-        )
-
-
-def _offset_applied(
-    gdf: gpd.GeoDataFrame, stated: crs_mod.CRSOption | None, default: crs_mod.CRSOption | None
-) -> str | None:
-    """The offset to_wgs84 converted a layer from (its rules 1 and 3), or None."""
-    if stated is not None and stated.offset is not None:
-        return stated.offset
-    if gdf.crs is None:
-        option = stated if stated is not None else default
-        return option.offset if option is not None else None
-    return None
-
-
-def _flag_offsets(
-    raw: dict[str, gpd.GeoDataFrame], study: Study, converted: dict[str, str | None], vlog: validate.ValidationLog
-) -> None:
-    """Warn about point layers that look GCJ-02/BD-09 offset against the streets."""
-    assert study.streets is not None
-    points = {kind: raw[kind] for kind in ("facilities", "candidates") if kind in raw}
-    for found in layer_crs.suspect_offsets(
-        points, study.streets, converted=converted, streets_from_osm=study.streets_from_osm
-    ):
-        message = found.message()
-        log.warning("%s", message)
-        vlog.add(found.layer, [found.layer], "offset_suspected", "flagged", detail=message)
 
 
 def _default_name(path: str | Path | None, files: dict[str, tuple[str, str | None]]) -> str:

@@ -415,7 +415,7 @@ def test_layers_that_disagree_by_an_offset_are_flagged(
     mixed_study: dict[str, Path], caplog: pytest.LogCaptureFixture, table: str, declared: str, offset: str, option: str
 ) -> None:
     """Real offsets of the sample's facilities: undeclared GCJ-02, undeclared BD-09, wrongly declared."""
-    with caplog.at_level("WARNING", logger="planner.study"):
+    with caplog.at_level("WARNING", logger="planner.layer_crs"):
         study = load_study(
             communities=mixed_study["communities"],
             facilities=mixed_study[table],
