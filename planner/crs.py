@@ -399,18 +399,16 @@ def to_wgs84(
         projected layer; or if any converted coordinate lies outside lon -180..180 /
         lat -90..90, which means the CRS is wrong (e.g. metres read as degrees).
     """
+    option = declared if declared is not None else default
     if declared is not None and declared.offset is not None:
         out = _from_offset(gdf, declared.offset, file=file, layer=layer, kind=kind)
     elif gdf.crs is not None:
         _log_kept(gdf.crs, declared, default, file=file, layer=layer, kind=kind or layer)
         out = gdf.to_crs(_WGS84)
-    elif (declared or default) is not None:
-        option = declared if declared is not None else default
-        assert option is not None
-        if option.offset is not None:
-            out = _from_offset(gdf, option.offset, file=file, layer=layer, kind=kind)
-        else:
-            out = gdf.set_crs(option.crs).to_crs(_WGS84)
+    elif option is not None and option.offset is not None:
+        out = _from_offset(gdf, option.offset, file=file, layer=layer, kind=kind)
+    elif option is not None:
+        out = gdf.set_crs(option.crs).to_crs(_WGS84)
     else:
         raise CRSError(
             "the layer has no coordinate system. Pass --input-crs to say what it is "
