@@ -58,7 +58,7 @@ def sample_analysis(path: str | None, mode: str, cell_size: int) -> tuple[planne
 
 @st.cache_resource(max_entries=6, show_spinner=False)
 def upload_analysis(
-    key: str, mode: str, cell_size: int, input_crs: str | None, _files: dict, _rules
+    key: str, mode: str, cell_size: int, input_crs: tuple[str, ...], _files: dict, _rules
 ) -> tuple[planner.Analysis, float]:
     start = time.perf_counter()
     study = uploads.load_uploaded_study(_files, input_crs=input_crs, rules=_rules)
@@ -123,6 +123,7 @@ LOCALIZED = (
         "source",
         "mode",
         "input_crs",
+        *(f"crs_{kind}" for kind in uploads.UPLOAD_LAYERS),
         "focus",
         "view",
         "colour_rule",
@@ -189,12 +190,19 @@ def upload_widgets(lang: str) -> dict:
     st.caption(t("upload_formats", lang, mb=uploads.MAX_UPLOAD_MB))
     files = {"study": st.file_uploader(t("upload_gpkg", lang), type=["gpkg"], key="up_study")}
     st.caption(t("upload_or_layers", lang))
+    stated = []
     for kind in ("communities", "facilities", "streets", "cells"):
         files[kind] = st.file_uploader(t(f"upload_{kind}", lang), key=f"up_{kind}")
+        if files[kind] is not None:  # an offset is a property of one layer: say it per uploaded file
+            choice = st.selectbox(
+                t("layer_crs", lang), CRS_CHOICES, format_func=lambda c: t(f"crs_file_{c}", lang), key=k(f"crs_{kind}")
+            )
+            stated += [] if choice == "auto" else [f"{kind}={choice}"]
     rules = st.file_uploader(t("rulebook", lang), type=["toml"], key="up_rules")
     crs = st.selectbox(t("input_crs", lang), CRS_CHOICES, format_func=lambda c: t(f"crs_{c}", lang), key=k("input_crs"))
     clicked = st.button(t("analyse", lang), type="primary", key="analyse", width="stretch")
-    return {"files": files, "rules": rules, "input_crs": None if crs == "auto" else crs, "analyse": clicked}
+    input_crs = tuple(stated) + (() if crs == "auto" else (crs,))
+    return {"files": files, "rules": rules, "input_crs": input_crs, "analyse": clicked}
 
 
 def as_upload(f) -> uploads.Upload | None:

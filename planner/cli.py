@@ -66,9 +66,11 @@ def _study_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", metavar="TOML", help="a city rule file merged over the national defaults")
     p.add_argument(
         "--input-crs",
-        metavar="CRS",
-        help="coordinate system of layers that have none: wgs84, cgcs2000, "
-        "gcj02 (AMap/Tencent), bd09 (Baidu) or an EPSG code; gcj02/bd09 convert every layer to WGS84",
+        metavar="[LAYER=]CRS",
+        action="append",
+        help="coordinates of one layer (facilities=gcj02; repeatable), or bare, of every layer that has "
+        "no CRS of its own: wgs84, cgcs2000, gcj02 (AMap/Tencent), bd09 (Baidu) or an EPSG code. "
+        "GCJ-02/BD-09 are converted to WGS84; OSM files are always WGS84",
     )
     p.add_argument("--crs", metavar="CRS", help="metric analysis CRS (default: the district's UTM zone)")
     p.add_argument("--cell-size", type=float, default=100.0, metavar="M", help="side of generated square cells, metres")

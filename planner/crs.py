@@ -31,6 +31,7 @@ import shapely
 from pyproj.exceptions import CRSError as PyprojCRSError
 
 from planner.errors import CRSError
+from planner.io import CHINA_LAT_DEG, CHINA_LON_DEG
 
 __all__ = [
     "CRSOption",
@@ -350,19 +351,26 @@ def to_wgs84(
     gdf: gpd.GeoDataFrame,
     *,
     declared: CRSOption | None,
+    default: CRSOption | None = None,
     file: str | None = None,
     layer: str | None = None,
+    kind: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Return a new copy of a layer in WGS84 longitude/latitude (EPSG:4326).
 
-    Rules, in order:
+    ``declared`` is what the user says about this layer (``--input-crs facilities=gcj02``);
+    ``default`` is the bare ``--input-crs`` value, which only fills in a missing CRS. Rules,
+    in order:
 
     1. If ``declared`` has an offset (GCJ-02 or BD-09), the coordinates are taken as offset
        longitude/latitude and converted exactly to WGS84. A CRS stored in the layer must
-       then be geographic.
+       then be geographic: a layer tagged EPSG:4326 whose numbers are GCJ-02 is converted,
+       as the user says; a projected layer is an error.
     2. Otherwise, if the layer has its own CRS, it is used and **wins over** a different
-       declared CRS (a declaration only fills in a missing CRS; the conflict is logged).
-    3. Otherwise the declared CRS is set and the layer reprojected with pyproj. CGCS2000
+       declared or default CRS (the conflict is logged). In particular a default offset
+       never moves a layer that states its CRS.
+    3. Otherwise the declared CRS, else the default, is used: an offset is converted as in
+       rule 1, any other CRS is set and the layer reprojected with pyproj. CGCS2000
        (EPSG:4490) and its Gauss-Krüger zones (EPSG:4513-4554) are handled like any CRS.
 
     Parameters
@@ -370,9 +378,14 @@ def to_wgs84(
     gdf
         The layer as read; never modified.
     declared
-        The user's ``--input-crs`` (see :func:`parse_crs_option`), or ``None``.
+        The option the user stated for this layer (see :func:`parse_crs_option`), or ``None``.
+    default
+        The option for layers without a CRS, or ``None``.
     file, layer
         Where the layer came from, for error messages.
+    kind
+        The layer's planner name (``"facilities"``...), used in the ``--input-crs KIND=...``
+        a message suggests; default ``layer``.
 
     Returns
     -------
@@ -386,23 +399,21 @@ def to_wgs84(
         projected layer; or if any converted coordinate lies outside lon -180..180 /
         lat -90..90, which means the CRS is wrong (e.g. metres read as degrees).
     """
+    option = declared if declared is not None else default
     if declared is not None and declared.offset is not None:
-        out = _from_offset(gdf, declared.offset, file=file, layer=layer)
+        out = _from_offset(gdf, declared.offset, file=file, layer=layer, kind=kind)
     elif gdf.crs is not None:
-        if declared is not None and not gdf.crs.equals(declared.crs):
-            logger.warning(
-                "%s: layer CRS %s kept; declared input CRS %s only fills in missing CRSs",
-                _where(file, layer),
-                gdf.crs.to_string(),
-                declared.crs.to_string(),
-            )
+        _log_kept(gdf.crs, declared, default, file=file, layer=layer, kind=kind or layer)
         out = gdf.to_crs(_WGS84)
-    elif declared is not None:
-        out = gdf.set_crs(declared.crs).to_crs(_WGS84)
+    elif option is not None and option.offset is not None:
+        out = _from_offset(gdf, option.offset, file=file, layer=layer, kind=kind)
+    elif option is not None:
+        out = gdf.set_crs(option.crs).to_crs(_WGS84)
     else:
         raise CRSError(
             "the layer has no coordinate system. Pass --input-crs to say what it is "
-            "(e.g. wgs84, cgcs2000, gcj02, bd09 or an EPSG code such as EPSG:4545).",
+            "(e.g. wgs84, cgcs2000, gcj02, bd09 or an EPSG code such as EPSG:4545, for every "
+            f"layer without one), or --input-crs {kind or layer or 'LAYER'}=gcj02 for this layer only.",
             file=file,
             layer=layer,
         )
@@ -410,18 +421,57 @@ def to_wgs84(
     return out
 
 
+def _log_kept(
+    stored: pyproj.CRS,
+    declared: CRSOption | None,
+    default: CRSOption | None,
+    *,
+    file: str | None,
+    layer: str | None,
+    kind: str | None,
+) -> None:
+    """Log that a layer's own CRS was kept over a different declared or default one."""
+    if declared is not None and not stored.equals(declared.crs):
+        logger.warning(
+            "%s: layer CRS %s kept; declared input CRS %s only fills in missing CRSs",
+            _where(file, layer),
+            stored.to_string(),
+            declared.crs.to_string(),
+        )
+    elif declared is None and default is not None and default.offset is not None:
+        logger.warning(
+            "%s: layer CRS %s kept; the bare --input-crs %s applies only to layers without a CRS. "
+            "If this layer's coordinates are %s in spite of its CRS, pass --input-crs %s=%s",
+            _where(file, layer),
+            stored.to_string(),
+            default.offset,
+            default.offset,
+            kind or "LAYER",
+            default.offset,
+        )
+    elif declared is None and default is not None and not stored.equals(default.crs):
+        logger.info(
+            "%s: layer CRS %s kept; the input CRS %s applies only to layers without a CRS",
+            _where(file, layer),
+            stored.to_string(),
+            default.crs.to_string(),
+        )
+
+
 def _where(file: str | None, layer: str | None) -> str:
     """Describe a layer's origin for log messages."""
     return " ".join(part for part in (file, f"layer '{layer}'" if layer else None) if part)
 
 
-def _from_offset(gdf: gpd.GeoDataFrame, offset: Offset, *, file: str | None, layer: str | None) -> gpd.GeoDataFrame:
+def _from_offset(
+    gdf: gpd.GeoDataFrame, offset: Offset, *, file: str | None, layer: str | None, kind: str | None
+) -> gpd.GeoDataFrame:
     """Convert a layer of GCJ-02 or BD-09 longitude/latitude to a new WGS84 layer."""
     if gdf.crs is not None and not gdf.crs.is_geographic:
         raise CRSError(
             f"--input-crs {offset} means longitude/latitude in degrees, but the layer is "
             f"stored in the projected CRS {gdf.crs.to_string()}. Convert it to "
-            f"longitude/latitude first, or drop --input-crs {offset}.",
+            f"longitude/latitude first, or drop --input-crs {kind or layer or 'LAYER'}={offset}.",
             file=file,
             layer=layer,
         )
@@ -445,10 +495,25 @@ def _check_lonlat_range(gdf: gpd.GeoDataFrame, *, file: str | None, layer: str |
         )
     if bad.any():
         count = int(bad.sum())
+        with np.errstate(invalid="ignore"):
+            swapped = bool(
+                np.all(
+                    (bounds[bad, 0] >= CHINA_LAT_DEG[0])
+                    & (bounds[bad, 2] <= CHINA_LAT_DEG[1])
+                    & (bounds[bad, 1] >= CHINA_LON_DEG[0])
+                    & (bounds[bad, 3] <= CHINA_LON_DEG[1])
+                )
+            )
+        cause = (
+            "their x values are latitudes and their y values longitudes of China, so longitude and "
+            "latitude look swapped: write the file with x = longitude, y = latitude"
+            if swapped
+            else "so the declared or stored CRS is probably wrong (e.g. metres read as degrees). "
+            "Check --input-crs and the file's .prj"
+        )
         raise CRSError(
             f"{count} feature(s) have coordinates outside longitude -180..180 / latitude "
-            "-90..90 after conversion to WGS84, so the declared or stored CRS is probably "
-            "wrong (e.g. metres read as degrees). Check --input-crs and the file's .prj.",
+            f"-90..90 after conversion to WGS84; {cause}.",
             file=file,
             layer=layer,
             rows=gdf.index[bad][:5].tolist(),

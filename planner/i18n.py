@@ -46,6 +46,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "crs_cgcs2000": ("CGCS2000 (EPSG:4490)", "CGCS2000(EPSG:4490)"),
     "crs_gcj02": ("GCJ-02 (AMap, Tencent)", "GCJ-02(高德、腾讯)"),
     "crs_bd09": ("BD-09 (Baidu)", "BD-09(百度)"),
+    "layer_crs": ("Coordinates of this file", "该文件的坐标"),
+    "crs_file_auto": ("As the file says (or the setting below)", "按文件自带坐标系(或下方设置)"),
+    "crs_file_wgs84": ("WGS84 (GPS, OpenStreetMap)", "WGS84(GPS、OpenStreetMap)"),
+    "crs_file_cgcs2000": ("CGCS2000 (EPSG:4490)", "CGCS2000(EPSG:4490)"),
+    "crs_file_gcj02": ("GCJ-02 (AMap, Tencent), even if tagged WGS84", "GCJ-02(高德、腾讯),即使标为WGS84"),
+    "crs_file_bd09": ("BD-09 (Baidu), even if tagged WGS84", "BD-09(百度),即使标为WGS84"),
     "rulebook": ("Rulebook (city TOML, optional)", "规则库(城市TOML文件,可选)"),
     "rulebook_default": ("National defaults: {name}", "全国默认:{name}"),
     "upload_gpkg": (
@@ -313,6 +319,9 @@ def op_name(op: str, lang: str) -> str:
 #: command-line wording in library messages -> what to do in the app ({label keys} filled in)
 _CLI_TO_APP = (
     (r"Pass --input-crs to say what it is", "Choose what it is in “{input_crs}”"),
+    (r"drop --input-crs (\w+)=\w+", "set “{layer_crs}” under the \\1 file to “{crs_file_auto}”"),
+    (r"--input-crs (\w+)=(\w+)", "“{layer_crs}” = \\2 under the \\1 file"),
+    (r"the bare --input-crs (\w+)", "“\\1” in “{input_crs}”"),
     (r"--input-crs (\w+) means", "“{input_crs}” = \\1 means"),
     (r"drop --input-crs \w+", "choose another “{input_crs}”"),
     (r"--input-crs", "“{input_crs}”"),

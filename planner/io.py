@@ -100,6 +100,25 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "wgs84_lng", "gcj02_lng", "bd09_lng")
 LAT_NAMES = ("lat", "latitude", "y", "纬度", "wgs84_lat", "gcj02_lat", "bd09_lat")
 
+#: Longitudes and latitudes (degrees) that cover China; the two ranges do not overlap, so a
+#: table whose longitude column holds values of the latitude range, and the other way
+#: round, has its columns swapped.
+CHINA_LON_DEG = (73.0, 135.5)
+CHINA_LAT_DEG = (18.0, 53.6)
+
+
+def accepted_names(kind: str, column: str) -> str:
+    """The names accepted for one of planner's columns, for messages (``population, pop, 人口...``).
+
+    Parameters
+    ----------
+    kind
+        A layer kind of :data:`ALIASES` (``"communities"``...); unknown kinds give ``column``.
+    column
+        Planner's canonical column name.
+    """
+    return ", ".join(ALIASES.get(kind, {}).get(column, (column,)))
+
 
 def _fold(name: object) -> str:
     return unicodedata.normalize("NFKC", str(name)).strip().casefold().replace(" ", "_")
@@ -306,8 +325,8 @@ def _read_table(p: Path) -> gpd.GeoDataFrame:
     lat = _find_column(df, LAT_NAMES)
     if lon is None or lat is None:
         raise InputError(
-            f"a table needs longitude and latitude columns (one of {LON_NAMES[:4]} / 经度 and "
-            f"{LAT_NAMES[:3]} / 纬度); found {list(df.columns)}",
+            f"a table needs longitude and latitude columns: longitude named one of {', '.join(LON_NAMES)}; "
+            f"latitude one of {', '.join(LAT_NAMES)}. Found: {', '.join(map(str, df.columns))}",
             file=str(p),
         )
     coords = df[[lon, lat]].apply(pd.to_numeric, errors="coerce")
@@ -321,6 +340,7 @@ def _read_table(p: Path) -> gpd.GeoDataFrame:
             rows=rows,
             count=len(rows),
         )
+    _check_not_swapped(coords, lon, lat, file=str(p))
     geometry = gpd.points_from_xy(coords[lon], coords[lat])
     return gpd.GeoDataFrame(df.drop(columns=[lon, lat]), geometry=geometry, crs=None)
 
@@ -345,3 +365,28 @@ def _find_column(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
         if w in folded:
             return str(folded[w])
     return None
+
+
+def _check_not_swapped(coords: pd.DataFrame, lon: str, lat: str, *, file: str) -> None:
+    """Raise if rows hold a latitude in the longitude column and a longitude in the latitude one.
+
+    Rows are named by spreadsheet row number (the header is row 1).
+    """
+    swapped = coords[lon].between(*CHINA_LAT_DEG) & coords[lat].between(*CHINA_LON_DEG)
+    if not swapped.any():
+        return
+    rows = (coords.index[swapped] + 2).tolist()
+    every = bool(swapped.all())
+    raise InputError(
+        f"longitude and latitude look swapped: '{lon}' holds values of {CHINA_LAT_DEG[0]:g}-{CHINA_LAT_DEG[1]:g} "
+        f"(latitudes in China) and '{lat}' values of {CHINA_LON_DEG[0]:g}-{CHINA_LON_DEG[1]:g} (longitudes) "
+        + (
+            f"in every row; swap the names of the columns '{lon}' and '{lat}'"
+            if every
+            else "in these rows; swap the two values in each of them"
+        ),
+        file=file,
+        column=f"{lon}/{lat}",
+        rows=rows,
+        count=len(rows),
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pyproj
 
 from planner import cells as cells_mod
 from planner import crs as crs_mod
-from planner import io, network, validate
+from planner import io, layer_crs, network, validate
 from planner.errors import InputError
 from planner.rules import Rulebook, load_rulebook
 
@@ -95,7 +96,7 @@ def load_study(
     streets: str | Path | None = None,
     buildings: str | Path | None = None,
     candidates: str | Path | None = None,
-    input_crs: str | None = None,
+    input_crs: str | Sequence[str] | None = None,
     crs: str | None = None,
     rules: Rulebook | str | Path | None = None,
     name: str | None = None,
@@ -112,9 +113,13 @@ def load_study(
     communities, facilities, cells, streets, buildings, candidates
         A file per layer, overriding ``path``. ``streets`` may be an OSM file (.osm XML or .pbf).
     input_crs
-        The coordinate system of layers that have none (lon/lat tables, shapefiles without
-        .prj): ``wgs84``, ``cgcs2000``, ``gcj02`` (AMap, Tencent), ``bd09`` (Baidu) or an EPSG
-        code. ``gcj02`` and ``bd09`` apply to every layer and are converted to WGS84.
+        One value or several. A bare value is the coordinate system of layers that have
+        none (lon/lat tables, shapefiles without .prj): ``wgs84``, ``cgcs2000``, ``gcj02``
+        (AMap, Tencent), ``bd09`` (Baidu) or an EPSG code; it never reinterprets a layer
+        that states its CRS. ``LAYER=CRS`` (``facilities=gcj02``) states one layer's
+        coordinates; an offset stated for a layer tagged with a geographic CRS (EPSG:4326)
+        converts it, since the tag cannot express GCJ-02. OSM files are WGS84 by
+        definition and never converted. See :func:`planner.crs.to_wgs84`.
     crs
         The analysis CRS (metric). Default: the UTM zone of the district.
     rules
@@ -123,7 +128,7 @@ def load_study(
         The study's display name; default the file name.
     """
     rulebook = rules if isinstance(rules, Rulebook) else load_rulebook(rules)
-    declared = crs_mod.parse_crs_option(input_crs)
+    declared = layer_crs.parse_input_crs(input_crs, LAYERS)
     if path is None and not any((communities, facilities)):
         path = sample_path()
     files = _locate(
@@ -148,21 +153,29 @@ def load_study(
     where = {k: (str(f), layer or Path(f).stem) for k, (f, layer) in files.items()}
     raw: dict[str, gpd.GeoDataFrame] = {}
     sources = []
+    converted: dict[str, str | None] = {}
     for kind, (file, layer) in files.items():
-        if kind == "streets" and Path(file).suffix.lower() in io.OSM_SUFFIXES:
+        stated = declared.for_layer(kind)
+        if _is_osm(kind, file):
+            layer_crs.check_osm_declaration(stated, where[kind][0])
             gdf = network.read_osm_streets(file)
+            stated, default = None, None
         else:
             duplicates: list[tuple[str, str, str]] = []
             gdf = io.read_layer(file, layer, kind=kind, duplicates=duplicates)
             for canonical, used, other in duplicates:
                 vlog.add(kind, [other], "duplicate_column", "flagged", detail=f"'{used}' used as {canonical}")
+            default = declared.default
         if gdf.empty:
             raise InputError(
                 "the layer has no features; fill it, or leave it out if it is optional",
                 file=where[kind][0],
                 layer=where[kind][1],
             )
-        raw[kind] = crs_mod.to_wgs84(gdf, declared=declared, file=where[kind][0], layer=where[kind][1])
+        raw[kind] = crs_mod.to_wgs84(
+            gdf, declared=stated, default=default, file=where[kind][0], layer=where[kind][1], kind=kind
+        )
+        converted[kind] = layer_crs.offset_applied(gdf, stated, default)
         sources.append(SourceInfo(kind, str(file), _mtime(file), len(gdf)))
     option = crs_mod.parse_crs_option(crs)
     target = option.crs if option is not None else crs_mod.local_metric_crs(raw["communities"])
@@ -184,8 +197,11 @@ def load_study(
         buildings=_buildings(metric["buildings"], where["buildings"], vlog) if "buildings" in metric else None,
         candidates=_candidates(metric["candidates"], where["candidates"], vlog) if "candidates" in metric else None,
         sources=tuple(sources),
-        streets_from_osm="streets" in files and Path(files["streets"][0]).suffix.lower() in io.OSM_SUFFIXES,
+        streets_from_osm="streets" in files and _is_osm("streets", files["streets"][0]),
     )
+    if study.streets is not None:
+        points = {kind: raw[kind] for kind in ("facilities", "candidates") if kind in raw}
+        layer_crs.flag_offsets(points, study.streets, converted, streets_from_osm=study.streets_from_osm, log=vlog)
     return replace(study, validation=vlog.frame())
 
 
@@ -194,6 +210,10 @@ def _what_is_there(path: str | Path | None) -> str:
     if path is None or Path(path).suffix.lower() != ".gpkg":
         return ""
     return f"; the file has layers {io.list_layers(path)}"
+
+
+def _is_osm(kind: str, file: str | Path) -> bool:
+    return kind == "streets" and Path(file).suffix.lower() in io.OSM_SUFFIXES
 
 
 def _default_name(path: str | Path | None, files: dict[str, tuple[str, str | None]]) -> str:
@@ -260,7 +280,10 @@ def _communities(
     gdf = gdf.copy()
     if "community_id" not in gdf.columns and "name" not in gdf.columns:
         raise InputError(
-            "communities need an id column (community_id / 社区编码) or a name column (name / 社区名称)",
+            "communities need an id column (named one of: "
+            f"{io.accepted_names('communities', 'community_id')}) or a name column (one of: "
+            f"{io.accepted_names('communities', 'name')}). "
+            f"Columns present: {', '.join(str(c) for c in gdf.columns if c != 'geometry')}",
             file=file,
             layer=layer,
         )
@@ -269,7 +292,7 @@ def _communities(
     gdf = validate.clean_geometries(gdf, kinds=("polygon",), layer="communities", id_col="community_id", log=vlog)
     if gdf.empty:
         raise InputError("no community has a usable polygon", file=file, layer=layer)
-    opts = dict(file=file, layer=layer, id_col="community_id")
+    opts = dict(file=file, layer=layer, id_col="community_id", kind="communities")
     gdf["population"] = validate.numeric_column(gdf, "population", required=True, allow_missing=False, **opts)
     for column in ("households", "staff", "grid_count", "elderly_population", "child_population"):
         values = validate.numeric_column(gdf, column, required=False, allow_missing=True, **opts)
@@ -345,7 +368,7 @@ def _cells(
     gdf["cell_id"] = validate.ids_column(gdf, "cell_id", fallback=None, prefix="cell-", file=file, layer=layer)
     gdf = validate.clean_geometries(gdf, kinds=("polygon", "point"), layer="cells", id_col="cell_id", log=vlog)
     gdf["population"] = validate.numeric_column(
-        gdf, "population", file=file, layer=layer, id_col="cell_id", required=True, allow_missing=False
+        gdf, "population", file=file, layer=layer, id_col="cell_id", required=True, allow_missing=False, kind="cells"
     )
     centres = gpd.GeoDataFrame(geometry=gdf.geometry.representative_point(), crs=gdf.crs, index=gdf.index)
     gdf["community_id"] = locate_in_communities(centres, comm)

@@ -14,7 +14,7 @@ import hashlib
 import io
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -160,11 +160,15 @@ def store_uploads(uploads: Mapping[str, Upload | None], root: str | Path | None 
 def load_uploaded_study(
     uploads: Mapping[str, Upload | None],
     *,
-    input_crs: str | None = None,
+    input_crs: str | Sequence[str] | None = None,
     rules: Upload | None = None,
     root: str | Path | None = None,
 ) -> Study:
-    """Read a study from uploads: a GeoPackage (slot ``study``) and/or files per layer."""
+    """Read a study from uploads: a GeoPackage (slot ``study``) and/or files per layer.
+
+    ``input_crs`` is passed to :func:`planner.load_study`: a default for layers without a
+    CRS and/or ``LAYER=CRS`` values, one per uploaded layer whose coordinates the user states.
+    """
     present = {k: v for k, v in uploads.items() if v is not None}
     if "study" not in present and not {"communities", "facilities"} <= set(present):
         raise InputError("upload a GeoPackage with the layers, or at least a communities and a facilities file")

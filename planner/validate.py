@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import io
 from planner.errors import InputError
 from planner.rules import Rulebook
 
@@ -61,6 +62,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "duplicate_facility": (
         "same type at the same place as another facility; possibly listed twice",
         "与另一设施类型相同且位置重合,可能重复录入",
+    ),
+    "offset_suspected": (
+        "the layer lines up with the streets only after a GCJ-02/BD-09 correction; check --input-crs",
+        "该图层经GCJ-02/BD-09纠偏后才与道路吻合,请检查坐标系设置",
     ),
 }
 
@@ -156,14 +161,19 @@ def numeric_column(
     id_col: str,
     required: bool,
     allow_missing: bool,
+    kind: str | None = None,
 ) -> pd.Series | None:
-    """A column as floats; raise naming the rows when values are not non-negative numbers."""
+    """A column as floats; raise naming the rows when values are not non-negative numbers.
+
+    ``kind`` is the layer's planner name (``"communities"``), whose accepted column names a
+    missing-column message lists; default ``layer``.
+    """
     if column not in df.columns:
         if required:
             raise InputError(
-                f"required column '{column}' is missing; add it (Chinese names such as those in "
-                f"planner.io.ALIASES['{layer}'] are accepted). "
-                f"Columns present: {[c for c in df.columns if c != 'geometry']}",
+                f"required column '{column}' is missing; add a column named one of: "
+                f"{io.accepted_names(kind or layer, column)}. "
+                f"Columns present: {', '.join(str(c) for c in df.columns if c != 'geometry')}",
                 file=file,
                 layer=layer,
                 column=column,
@@ -258,7 +268,8 @@ def match_facility_types(
     """Map raw facility types to rulebook keys; drop and log the unknown ones."""
     if "type" not in facilities.columns:
         raise InputError(
-            "facilities need a type column (type / 设施类型 / 类型) whose values the rulebook knows, "
+            f"facilities need a type column (named one of: {io.accepted_names('facilities', 'type')}) "
+            "whose values the rulebook knows, "
             f"such as {[t.name_zh for t in rulebook.types.values()][:4]}",
             file=file,
             layer=layer,

@@ -208,6 +208,36 @@ def test_bad_upload_without_crs_and_too_large(app, tmp_path):
     assert "the limit is 100 MB" in " ".join(e.value for e in app.error)
 
 
+def test_uploaded_layer_states_its_own_crs(app, district, tmp_path):
+    """Issue 14: a GCJ-02 facility table among layers that state their CRS, chosen per file."""
+    import geopandas as gpd
+    import shapely
+
+    from planner.crs import transform_geometries, wgs84_to_gcj02
+
+    comm = tmp_path / "c.gpkg"
+    gpd.read_file(district, layer="communities").to_crs(4326).to_file(comm, layer="communities")
+    streets = tmp_path / "s.gpkg"
+    gpd.read_file(district, layer="streets").to_crs(4326).to_file(streets, layer="streets")
+    fac = gpd.read_file(district, layer="facilities").to_crs(4326)
+    xy = shapely.get_coordinates(transform_geometries(fac.geometry.values, wgs84_to_gcj02))
+    table = fac.drop(columns="geometry").assign(lon=xy[:, 0], lat=xy[:, 1])
+    app.radio(key="source_en").set_value("upload").run()
+    assert not [s for s in app.selectbox if s.key == "crs_facilities_en"]  # only once a file is uploaded
+    app.file_uploader(key="up_communities").set_value(("c.gpkg", comm.read_bytes(), "application/geopackage+sqlite3"))
+    app.file_uploader(key="up_streets").set_value(("s.gpkg", streets.read_bytes(), "application/geopackage+sqlite3"))
+    csv = table.to_csv(index=False).encode()
+    app.file_uploader(key="up_facilities").set_value(("f.csv", csv, "text/csv")).run()
+    app.selectbox(key="crs_facilities_en").set_value("gcj02")
+    app.selectbox(key="input_crs_en").set_value("wgs84").run()
+    app.button(key="analyse").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    got = app.session_state["_base"].facilities
+    want = gpd.read_file(district, layer="facilities").to_crs(got.crs)
+    offsets = got.geometry.distance(want.geometry.reset_index(drop=True)).max()
+    assert offsets < 0.05, offsets  # metres: converted back, while the other layers stayed put
+
+
 def test_good_upload_is_analysed(app, district):
     app.radio(key="source_en").set_value("upload").run()
     app.file_uploader(key="up_study").set_value(("my.gpkg", district.read_bytes(), "application/geopackage+sqlite3"))

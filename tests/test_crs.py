@@ -499,3 +499,147 @@ def test_require_metric_errors(crs, match):
 @pytest.mark.parametrize("crs", ["EPSG:32648", "EPSG:4545", "EPSG:4524"])
 def test_require_metric_accepts_metric_crs(crs):
     assert require_metric(points_gdf(np.array([(1.0, 2.0)]), crs), "buildings") is None
+
+
+# --------------------------------------------------------------------------------------
+# Per-layer declarations and the bare default (issue 14, point 1)
+# --------------------------------------------------------------------------------------
+
+LAYER_NAMES = ("communities", "facilities", "cells", "streets", "buildings", "candidates")
+
+
+def test_parse_input_crs_default_and_per_layer():
+    from planner.layer_crs import parse_input_crs
+
+    spec = parse_input_crs(["wgs84", "facilities=gcj02", "Cells = EPSG:4545"], LAYER_NAMES)
+    assert spec.default is not None and spec.default.crs.to_epsg() == 4326 and spec.default.offset is None
+    assert spec.for_layer("facilities") == parse_crs_option("gcj02")
+    assert spec.for_layer("cells").crs.to_epsg() == 4545
+    assert spec.for_layer("communities") is None
+    # a PROJ string holds '=' but names no layer
+    proj = parse_input_crs("+proj=longlat +datum=WGS84 +no_defs", LAYER_NAMES)
+    assert proj.default is not None and proj.default.crs.is_geographic and proj.layers == ()
+    assert parse_input_crs(None, LAYER_NAMES) == parse_input_crs([], LAYER_NAMES)
+    assert parse_input_crs("bd09", LAYER_NAMES).default.offset == "bd09"
+
+
+@pytest.mark.parametrize(
+    ("values", "match"),
+    [
+        (["gcj02", "bd09"], "given twice without a layer"),
+        (["streets=wgs84", "streets=gcj02"], "streets=... is given twice"),
+        ("shops=gcj02", "unknown layer 'shops'"),
+        ("facilities=nonsense", "unknown input CRS"),
+    ],
+)
+def test_parse_input_crs_errors(values, match):
+    from planner.layer_crs import parse_input_crs
+
+    with pytest.raises(CRSError, match=match):
+        parse_input_crs(values, LAYER_NAMES)
+
+
+def test_to_wgs84_default_offset_leaves_a_layer_with_its_own_crs_alone(caplog):
+    """The bare --input-crs gcj02 must not move a layer tagged EPSG:4326 (it did, by ~450 m)."""
+    gdf = points_gdf(CITY_LONLAT, "EPSG:4326")
+    with caplog.at_level(logging.WARNING, logger="planner.crs"):
+        out = _converted_unchanged(
+            gdf, declared=None, default=parse_crs_option("gcj02"), layer="社区", kind="communities"
+        )
+    np.testing.assert_allclose(xy(out), CITY_LONLAT, rtol=0, atol=0)
+    assert "--input-crs communities=gcj02" in caplog.text and "社区" in caplog.text
+
+
+@pytest.mark.parametrize("offset", ["gcj02", "bd09"])
+def test_to_wgs84_default_offset_converts_a_layer_without_crs(offset):
+    forward = wgs84_to_gcj02 if offset == "gcj02" else wgs84_to_bd09
+    gdf = points_gdf(np.column_stack(forward(CITY_LONLAT[:, 0], CITY_LONLAT[:, 1])), None)
+    out = _converted_unchanged(gdf, declared=None, default=parse_crs_option(offset))
+    np.testing.assert_allclose(xy(out), CITY_LONLAT, rtol=0, atol=1e-7)
+
+
+def test_to_wgs84_stated_option_wins_over_default_for_a_layer_without_crs():
+    gcj = np.column_stack(wgs84_to_gcj02(CITY_LONLAT[:, 0], CITY_LONLAT[:, 1]))
+    gdf = points_gdf(gcj, None)
+    out = _converted_unchanged(gdf, declared=parse_crs_option("gcj02"), default=parse_crs_option("wgs84"))
+    np.testing.assert_allclose(xy(out), CITY_LONLAT, rtol=0, atol=1e-7)
+    kept = _converted_unchanged(gdf, declared=parse_crs_option("wgs84"), default=parse_crs_option("gcj02"))
+    np.testing.assert_allclose(xy(kept), gcj, rtol=0, atol=0)
+
+
+def test_to_wgs84_stated_offset_for_projected_layer_names_the_layer_option():
+    gdf = points_gdf(np.array([(404_000.0, 3_394_000.0)]), "EPSG:4545")
+    with pytest.raises(CRSError, match="drop --input-crs facilities=gcj02"):
+        to_wgs84(gdf, declared=parse_crs_option("gcj02"), file="x.gpkg", layer="设施", kind="facilities")
+    # the bare value never reaches a projected layer that states its CRS
+    out = to_wgs84(gdf, declared=None, default=parse_crs_option("gcj02"), layer="设施", kind="facilities")
+    assert out.crs.to_epsg() == 4326
+
+
+def test_no_crs_message_offers_the_per_layer_option():
+    with pytest.raises(CRSError) as info:
+        to_wgs84(points_gdf(CITY_LONLAT, None), declared=None, file="设施.csv", layer="设施", kind="facilities")
+    assert "--input-crs facilities=gcj02 for this layer only" in str(info.value)
+
+
+def test_per_layer_messages_name_the_app_controls():
+    from planner.i18n import app_message, t
+
+    text = (
+        "Pass --input-crs to say what it is (e.g. wgs84), or --input-crs facilities=gcj02 for this layer only; "
+        "drop --input-crs facilities=gcj02 (or the bare --input-crs gcj02)"
+    )
+    for lang in ("en", "zh"):
+        shown = app_message(text, lang)
+        assert "--" not in shown, shown
+        assert t("layer_crs", lang) in shown and t("input_crs", lang) in shown and "facilities" in shown
+
+
+def test_to_wgs84_swapped_axes_are_named_not_blamed_on_the_crs():
+    """A layer written as (lat, lon): the message suggests the swap (issue 14, point 10)."""
+    gdf = points_gdf(CITY_LONLAT[:, ::-1], "EPSG:4326")
+    with pytest.raises(CRSError, match="look swapped") as info:
+        to_wgs84(gdf, declared=None, file="shops.geojson", layer="shops")
+    message = str(info.value)
+    assert "probably wrong" not in message and "shops.geojson" in message and "p0, p1" in message
+
+
+def _osm_pois(path) -> np.ndarray:
+    """Lon/lat of the amenity and shop nodes of an OSM XML file: real points along real streets."""
+    import xml.etree.ElementTree as ET
+
+    points = []
+    for _, element in ET.iterparse(path):
+        if element.tag == "node" and any(t.get("k") in ("amenity", "shop") for t in element.iter("tag")):
+            points.append((float(element.get("lon")), float(element.get("lat"))))
+        if element.tag in ("way", "relation"):
+            element.clear()
+    return np.array(points)
+
+
+@pytest.fixture(scope="module")
+def chengdu_real():
+    """Chengdu's OSM amenity points (lon/lat) and its OSM streets in UTM, read once."""
+    from conftest import CHENGDU, real_file
+
+    from planner.network import read_osm_streets
+
+    path = real_file(CHENGDU)
+    streets = read_osm_streets(path)
+    return _osm_pois(path), streets.to_crs(streets.estimate_utm_crs())
+
+
+@pytest.mark.parametrize(("forward", "offset"), [(None, None), (wgs84_to_gcj02, "gcj02"), (wgs84_to_bd09, "bd09")])
+def test_offset_check_on_real_chengdu_points_and_streets(chengdu_real, forward, offset):
+    """Chengdu's OSM amenities against its OSM streets: as read, offset to GCJ-02, offset to BD-09."""
+    from planner.layer_crs import suspect_offsets
+
+    lonlat, streets = chengdu_real
+    assert len(lonlat) > 400
+    if forward is not None:
+        lonlat = np.column_stack(forward(lonlat[:, 0], lonlat[:, 1]))
+    layer = {"facilities": points_gdf(lonlat, "EPSG:4326")}
+    found = suspect_offsets(layer, streets, converted={}, streets_from_osm=True)
+    assert [(f.layer, f.offset, f.culprit) for f in found] == (
+        [] if offset is None else [("facilities", offset, "layer")]
+    )

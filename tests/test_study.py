@@ -142,14 +142,18 @@ def test_csv_without_declared_crs_is_an_error_not_a_guess(tmp_path: Path, toy_gp
 def test_offset_coordinates_are_converted_back_to_true_positions(
     tmp_path: Path, toy_gpkg: Path, system: str, forward
 ) -> None:
-    """Every layer exported from AMap (GCJ-02) or Baidu (BD-09) lands where the WGS84 data is."""
+    """Every layer exported from AMap (GCJ-02) or Baidu (BD-09) lands where the WGS84 data is.
+
+    The layers are tagged EPSG:4326, so the offset is stated per layer: a bare value only
+    fills in missing CRSs (issue 14, point 1).
+    """
     shifted = {}
     for name, gdf in toy_layers().items():
         wgs = gdf.to_crs(4326)
         moved = transform_geometries(wgs.geometry.values, forward)
         shifted[name] = gpd.GeoDataFrame(wgs.drop(columns="geometry"), geometry=moved, crs=4326)
     path = write_gpkg(tmp_path / f"{system}.gpkg", shifted)
-    study = load_study(path, input_crs=system)
+    study = load_study(path, input_crs=[f"{name}={system}" for name in shifted])
     ref = load_study(toy_gpkg)
     got = shapely.get_coordinates(study.facilities.geometry.values)
     want = shapely.get_coordinates(ref.facilities.geometry.values)
@@ -282,3 +286,270 @@ def test_csv_with_bad_coordinates_names_the_spreadsheet_rows(tmp_path: Path, toy
     )
     with pytest.raises(InputError, match=r"1 row\(s\): 3"):
         load_study(toy_gpkg, facilities=path, input_crs="wgs84")
+
+
+# --------------------------------------------------------------------------------------
+# Per-layer --input-crs and offset checks on the sample district (issue 14, point 1)
+# --------------------------------------------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "district.gpkg"
+
+
+def _sample_wgs84(layer: str) -> gpd.GeoDataFrame:
+    return gpd.read_file(SAMPLE, layer=layer).to_crs(4326)
+
+
+def _write_osm(path: Path, streets: gpd.GeoDataFrame) -> Path:
+    """Write WGS84 street lines as an OSM XML file (one way per line, shared nodes merged)."""
+    node_ids: dict[tuple[float, float], int] = {}
+    ways = []
+    for line, highway, name in zip(streets.geometry, streets["highway"], streets["name"], strict=True):
+        refs = []
+        for x, y in shapely.get_coordinates(line):
+            key = (round(float(x), 7), round(float(y), 7))
+            refs.append(node_ids.setdefault(key, len(node_ids) + 1))
+        ways.append((refs, highway, name))
+    out = ["<?xml version='1.0' encoding='UTF-8'?>", "<osm version='0.6' generator='test'>"]
+    out += [f"<node id='{i}' lat='{lat:.7f}' lon='{lon:.7f}' version='1'/>" for (lon, lat), i in node_ids.items()]
+    for k, (refs, highway, name) in enumerate(ways, start=1):
+        out.append(f"<way id='{k}' version='1'>")
+        out += [f"<nd ref='{r}'/>" for r in refs]
+        out.append(f"<tag k='highway' v='{highway}'/><tag k='name' v='{name or ''}'/></way>")
+    out.append("</osm>")
+    path.write_text("\n".join(out), encoding="utf-8")
+    return path
+
+
+def _facility_csv(path: Path, forward=None) -> Path:
+    """The sample's facilities as a lon/lat table (经度/纬度), optionally offset by ``forward``."""
+    fac = _sample_wgs84("facilities")
+    geoms = fac.geometry.values if forward is None else transform_geometries(fac.geometry.values, forward)
+    xy = shapely.get_coordinates(geoms)
+    table = pd.DataFrame(fac.drop(columns="geometry"))
+    table["经度"], table["纬度"] = xy[:, 0], xy[:, 1]
+    table.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def mixed_study(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The reported set-up: communities tagged EPSG:4326, an OSM street file, GCJ-02 facilities."""
+    folder = tmp_path_factory.mktemp("mixed")
+    comm = folder / "communities.gpkg"
+    _sample_wgs84("communities").to_file(comm, layer="communities", driver="GPKG")
+    return {
+        "communities": comm,
+        "streets": _write_osm(folder / "streets.osm", _sample_wgs84("streets")),
+        "facilities": _facility_csv(folder / "facilities_gcj02.csv", wgs84_to_gcj02),
+        "facilities_wgs84": _facility_csv(folder / "facilities_wgs84.csv"),
+        "facilities_bd09": _facility_csv(folder / "facilities_bd09.csv", wgs84_to_bd09),
+    }
+
+
+def _lonlat(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    return shapely.get_coordinates(gdf.to_crs(4326).geometry.values)
+
+
+def test_bare_gcj02_converts_only_the_layer_without_a_crs(mixed_study: dict[str, Path]) -> None:
+    """Issue 14: bare --input-crs gcj02 moved the EPSG:4326 communities and the OSM streets too."""
+    from planner.network import read_osm_streets
+
+    files = mixed_study
+    study = load_study(
+        communities=files["communities"], facilities=files["facilities"], streets=files["streets"], input_crs="gcj02"
+    )
+    ref = load_study(SAMPLE)
+    # streets and communities untouched: exactly the coordinates of their files
+    osm = read_osm_streets(files["streets"])
+    np.testing.assert_allclose(study.streets.to_crs(4326).total_bounds, osm.total_bounds, rtol=0, atol=1e-9)
+    comm = gpd.read_file(files["communities"])
+    np.testing.assert_allclose(_lonlat(study.communities), _lonlat(comm), rtol=0, atol=1e-9)
+    # only the facilities were converted, back to their true positions
+    got = shapely.get_coordinates(study.facilities.geometry.values)
+    want = shapely.get_coordinates(ref.facilities.to_crs(study.crs).geometry.values)
+    assert np.hypot(*(got - want).T).max() < 0.05  # metres
+    assert study.facilities["community_id"].tolist() == ref.facilities["community_id"].tolist()
+    assert "offset_suspected" not in set(study.validation["reason"])
+
+
+def test_stated_offset_for_an_osm_file_is_refused(mixed_study: dict[str, Path]) -> None:
+    with pytest.raises(CRSError, match="WGS84 by definition") as info:
+        load_study(
+            communities=mixed_study["communities"],
+            facilities=mixed_study["facilities"],
+            streets=mixed_study["streets"],
+            input_crs=["gcj02", "streets=gcj02"],
+        )
+    assert "streets.osm" in str(info.value) and "--input-crs streets=gcj02" in str(info.value)
+
+
+def test_per_layer_offset_converts_a_layer_tagged_epsg4326(tmp_path: Path, mixed_study: dict[str, Path]) -> None:
+    """facilities=gcj02 on a layer tagged EPSG:4326: the user says the numbers are GCJ-02."""
+    fac = _sample_wgs84("facilities")
+    tagged = fac.set_geometry(transform_geometries(fac.geometry.values, wgs84_to_gcj02), crs=4326)
+    path = tmp_path / "facilities.gpkg"
+    tagged.to_file(path, layer="facilities", driver="GPKG")
+    kwargs = dict(communities=mixed_study["communities"], facilities=path, streets=mixed_study["streets"])
+    study = load_study(**kwargs, input_crs="facilities=gcj02")
+    kept_ids = study.facilities["facility_id"].tolist()
+    want = shapely.get_coordinates(fac.set_index("设施编码").loc[kept_ids].geometry.values)
+    assert np.abs(_lonlat(study.facilities) - want).max() < 1e-6  # degrees
+    # the bare value leaves the tagged layer alone
+    kept = load_study(**kwargs, input_crs="gcj02")
+    as_tagged = shapely.get_coordinates(tagged.set_index("设施编码").loc[kept_ids].geometry.values)
+    np.testing.assert_allclose(_lonlat(kept.facilities), as_tagged, rtol=0, atol=1e-9)
+    # ...and the offset check sees it and says which option to pass
+    flagged = kept.validation.loc[kept.validation["reason"] == "offset_suspected", "message_en"].tolist()
+    assert len(flagged) == 1 and "--input-crs facilities=gcj02" in flagged[0], flagged
+
+
+@pytest.mark.parametrize(
+    ("table", "declared", "offset", "option"),
+    [
+        ("facilities", "wgs84", "gcj02", "--input-crs facilities=gcj02"),
+        ("facilities_bd09", "wgs84", "bd09", "--input-crs facilities=bd09"),
+        ("facilities_wgs84", "facilities=gcj02", "gcj02", "drop --input-crs facilities=gcj02"),
+    ],
+)
+def test_layers_that_disagree_by_an_offset_are_flagged(
+    mixed_study: dict[str, Path], caplog: pytest.LogCaptureFixture, table: str, declared: str, offset: str, option: str
+) -> None:
+    """Real offsets of the sample's facilities: undeclared GCJ-02, undeclared BD-09, wrongly declared."""
+    with caplog.at_level("WARNING", logger="planner.layer_crs"):
+        study = load_study(
+            communities=mixed_study["communities"],
+            facilities=mixed_study[table],
+            streets=mixed_study["streets"],
+            input_crs=declared,
+        )
+    flagged = study.validation.loc[study.validation["reason"] == "offset_suspected"]
+    assert flagged[["layer", "id", "action"]].values.tolist() == [["facilities", "facilities", "flagged"]]
+    assert option in flagged["message_en"].iloc[0] and option in caplog.text
+
+
+def test_offset_streets_layer_is_named_as_the_culprit(tmp_path: Path, mixed_study: dict[str, Path]) -> None:
+    streets = _sample_wgs84("streets")
+    shifted = streets.set_geometry(transform_geometries(streets.geometry.values, wgs84_to_gcj02), crs=4326)
+    path = tmp_path / "streets.gpkg"
+    shifted.to_file(path, layer="streets", driver="GPKG")
+    study = load_study(
+        communities=mixed_study["communities"],
+        facilities=mixed_study["facilities_wgs84"],
+        streets=path,
+        input_crs="wgs84",
+    )
+    messages = study.validation.loc[study.validation["reason"] == "offset_suspected", "message_en"].tolist()
+    assert len(messages) == 1 and "--input-crs streets=gcj02" in messages[0], messages
+
+
+def test_aligned_sample_is_not_flagged() -> None:
+    study = load_study(SAMPLE)
+    assert "offset_suspected" not in set(study.validation["reason"])
+
+
+@pytest.mark.parametrize(
+    ("values", "match"),
+    [
+        (["gcj02", "wgs84"], "given twice"),
+        (["facilities=gcj02", "facilities=bd09"], "given twice"),
+        (["shops=gcj02"], "unknown layer 'shops'; layers are communities, facilities"),
+        (["facilities=nonsense"], "unknown input CRS 'nonsense'"),
+    ],
+)
+def test_bad_per_layer_input_crs(toy_gpkg: Path, values: list[str], match: str) -> None:
+    with pytest.raises(CRSError, match=match):
+        load_study(toy_gpkg, input_crs=values)
+
+
+def test_cli_takes_repeated_per_layer_input_crs(mixed_study: dict[str, Path], tmp_path: Path) -> None:
+    """``--input-crs facilities=gcj02 --input-crs wgs84`` reaches load_study as two values."""
+    from planner.cli import main
+
+    out = tmp_path / "r"
+    args = ["analyze", "--communities", str(mixed_study["communities"]), "--facilities", str(mixed_study["facilities"])]
+    args += ["--streets", str(mixed_study["streets"]), "--mode", "euclidean", "--quiet", "--out", str(out)]
+    assert main([*args, "--input-crs", "facilities=gcj02", "--input-crs", "wgs84"]) == 0
+    reasons = set(pd.read_csv(out / "validation.csv")["reason"])
+    assert "offset_suspected" not in reasons and "facility_outside_communities" not in reasons
+    # without the declaration the GCJ-02 table is read as WGS84, and the run says so
+    assert main([*args, "--input-crs", "wgs84", "--out", str(tmp_path / "r2")]) == 0
+    log = pd.read_csv(tmp_path / "r2" / "validation.csv")
+    assert "--input-crs facilities=gcj02" in log.loc[log["reason"] == "offset_suspected", "message_en"].iloc[0]
+
+
+def test_uploaded_layers_take_their_own_crs(mixed_study: dict[str, Path], tmp_path: Path) -> None:
+    """The app states the CRS per uploaded layer: ("facilities=gcj02",)."""
+    from planner.uploads import Upload, load_uploaded_study
+
+    ups = {
+        k: Upload(mixed_study[k].name, mixed_study[k].read_bytes()) for k in ("communities", "facilities", "streets")
+    }
+    study = load_uploaded_study(ups, input_crs=("facilities=gcj02",), root=tmp_path)
+    ref = load_study(SAMPLE)
+    assert study.facilities["community_id"].tolist() == ref.facilities["community_id"].tolist()
+    assert "offset_suspected" not in set(study.validation["reason"])
+
+
+# --------------------------------------------------------------------------------------
+# Messages that say what to do (issue 14, point 10)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layer", "drop", "names"),
+    [
+        ("communities", "人口", ["population", "pop", "residents", "人口", "常住人口", "总人口"]),
+        ("facilities", "设施类型", ["type", "facility_type", "设施类型", "类型", "类别"]),
+    ],
+)
+def test_missing_column_lists_the_accepted_names(tmp_path: Path, layer: str, drop: str, names: list[str]) -> None:
+    path = _bad(tmp_path, layer, lambda g: g.drop(columns=drop))
+    with pytest.raises(InputError) as info:
+        load_study(path)
+    message = str(info.value)
+    assert "planner.io" not in message and "ALIASES" not in message
+    assert all(name in message for name in names), message
+    assert "bad.gpkg" in message and f"layer '{layer}'" in message
+
+
+def test_missing_community_id_and_name_lists_the_accepted_names(tmp_path: Path) -> None:
+    path = _bad(tmp_path, "communities", lambda g: g.drop(columns=["社区编码", "社区名称"]))
+    with pytest.raises(InputError) as info:
+        load_study(path)
+    assert all(n in str(info.value) for n in ("community_id", "社区编码", "居委会编码", "社区名称", "居委会名称"))
+
+
+def _swapped_csv(path: Path, rows: list[int] | None) -> Path:
+    """The toy facilities as a 经度/纬度 table with the two values exchanged (in ``rows``, or all)."""
+    table = _facility_table(toy_layers()["facilities"].to_crs(4326))
+    which = table.index if rows is None else rows
+    table.loc[which, ["经度", "纬度"]] = table.loc[which, ["纬度", "经度"]].to_numpy()
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_swapped_lon_lat_columns_are_named_not_blamed_on_the_crs(tmp_path: Path, toy_gpkg: Path) -> None:
+    path = _swapped_csv(tmp_path / "设施.csv", None)
+    with pytest.raises(InputError) as info:
+        load_study(toy_gpkg, facilities=path, input_crs="wgs84")
+    message = str(info.value)
+    assert not isinstance(info.value, CRSError) and "CRS" not in message
+    assert "设施.csv" in message and "column '经度/纬度'" in message
+    assert "look swapped" in message and "swap the names of the columns '经度' and '纬度'" in message
+    assert "3 row(s): 2, 3, 4" in message  # spreadsheet rows (header is row 1)
+
+
+def test_some_swapped_rows_are_listed(tmp_path: Path, toy_gpkg: Path) -> None:
+    path = _swapped_csv(tmp_path / "facilities.csv", [1])
+    with pytest.raises(InputError, match=r"1 row\(s\): 3: longitude and latitude look swapped.*in these rows"):
+        load_study(toy_gpkg, facilities=path, input_crs="wgs84")
+
+
+def test_table_without_lon_lat_lists_every_accepted_name(tmp_path: Path, toy_gpkg: Path) -> None:
+    path = tmp_path / "facilities.csv"
+    _facility_table(toy_layers()["facilities"].to_crs(4326)).rename(columns={"经度": "东经"}).to_csv(path, index=False)
+    with pytest.raises(InputError) as info:
+        load_study(toy_gpkg, facilities=path, input_crs="wgs84")
+    message = str(info.value)
+    assert all(n in message for n in ("lng", "longitude", "经度", "gcj02_lng", "纬度", "bd09_lat", "东经")), message
+    assert "(" not in message.split("columns:")[1].split("Found")[0]  # plain names, not a Python tuple
