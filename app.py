@@ -11,6 +11,7 @@ the layers that changed are rebuilt there (``planner.maps``), keeping the zoom.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -281,6 +282,18 @@ def guarded(call, lang: str):
         log.exception("unexpected error")
         st.error(f"**{t('error_title', lang)}**\n\n{t('error_bug', lang, kind=type(exc).__name__)}\n\n{exc}")
     return None, None
+
+
+@contextlib.contextmanager
+def shown_safely(lang: str, title: str = "error_part"):
+    """Show an error in one part of the page (the map, a tab) as a message, never a traceback."""
+    try:
+        yield
+    except planner.PlannerError as exc:
+        st.error(f"**{t(title, lang)}**\n\n{app_message(str(exc), lang)}")
+    except Exception as exc:  # a bug in planner: say so, log it, keep the rest of the page
+        log.exception("unexpected error")
+        st.error(f"**{t(title, lang)}**\n\n{t('error_bug', lang, kind=type(exc).__name__)}\n\n{exc}")
 
 
 # --- main page ------------------------------------------------------------------------------
@@ -794,22 +807,23 @@ def main() -> None:
             key=k("community"),
             placeholder=t("none_selected", lang),
         )
-        whatif_panel(base, result, scenario, lang)
-    with left:
+        with shown_safely(lang):
+            whatif_panel(base, result, scenario, lang)
+    with left, shown_safely(lang, "map_failed"):
         draw_map(result, scenario, opts, lang, community)
         community_detail(result, community, lang)
     tabs = st.tabs(
         [t(k, lang) for k in ("tab_communities", "tab_coverage", "tab_compare", "tab_downloads", "tab_quality")]
     )
-    with tabs[0]:
+    with tabs[0], shown_safely(lang):
         communities_tab(result, opts["focus"], lang)
-    with tabs[1]:
+    with tabs[1], shown_safely(lang):
         coverage_tab(result, lang)
-    with tabs[2]:
+    with tabs[2], shown_safely(lang):
         compare_tab(base, scenario, result, lang)
-    with tabs[3]:
+    with tabs[3], shown_safely(lang):
         downloads_tab(result, scenario, lang)
-    with tabs[4]:
+    with tabs[4], shown_safely(lang):
         quality_tab(result, lang)
 
 

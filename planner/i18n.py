@@ -72,6 +72,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "Unexpected error ({kind}): this is a bug in planner, please report it. The app keeps working.",
         "意外错误({kind}):这是planner的程序缺陷,请反馈。应用仍可继续使用。",
     ),
+    "error_part": ("This part of the page could not be shown", "此部分无法显示"),
+    "map_failed": ("The map could not be drawn", "无法绘制地图"),
     "error_using_previous": ("Still showing the previous study.", "仍显示之前的研究数据。"),
     # KPIs
     "kpi_residents": ("Residents", "常住人口"),

@@ -487,3 +487,20 @@ def test_planner_app_refuses_a_missing_study(tmp_path):
     from planner import cli
 
     assert cli.main(["app", str(tmp_path / "nowhere.gpkg"), "--headless"]) == cli.EXIT_INPUT
+
+
+def test_a_failing_map_shows_a_message_not_a_traceback(district, monkeypatch):
+    """Issue 14.6: whatever goes wrong in one part of the page, the app shows a message there."""
+    from planner import maps
+
+    def broken(*args, **kwargs):
+        raise KeyError("['highway'] not in index")
+
+    monkeypatch.setattr(maps, "base_map", broken)
+    monkeypatch.setenv("PLANNER_STUDY", str(district))
+    monkeypatch.setenv("PLANNER_LANG", "en")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    assert "The map could not be drawn" in errors and "KeyError" in errors
+    assert metrics(at)["Residents"][0] == "144,480"  # the rest of the page is there
