@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 
 from planner import naming
 from planner.analysis import Analysis
@@ -330,17 +329,6 @@ def facility_labels(result: Analysis, lang: str) -> dict[str, str]:
         str(r.facility_id): f"{r.name} · {book.types[r.type].name(lang)} ({r.facility_id})"
         for r in fac.itertuples(index=False)
     }
-
-
-def nearest_facility(result: Analysis, lon: float, lat: float, *, max_m: float = 25.0) -> str | None:
-    """The id of the facility nearest to a WGS84 point, if within ``max_m`` metres."""
-    fac = result.facilities
-    if fac.empty:
-        return None
-    x, y = pyproj.Transformer.from_crs("EPSG:4326", result.study.crs, always_xy=True).transform(lon, lat)
-    d = shapely.distance(fac.geometry.values, shapely.Point(x, y))
-    i = int(np.argmin(d))
-    return str(fac["facility_id"].iloc[i]) if d[i] <= max_m else None
 
 
 def to_wgs84_point(result: Analysis, facility_id: str) -> tuple[float, float]:
