@@ -11,18 +11,20 @@ the layers that changed are rebuilt there (``planner.maps``), keeping the zoom.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import time
+from pathlib import Path
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 import planner
-from planner import assets, catchments, dashboard, maps, report, uploads
+from planner import assets, catchments, dashboard, maps, report, uploads, whatif
 from planner import scenario as sc
-from planner.i18n import LANG_NAMES, LANGS, app_message, in_sentence, mode_name, op_name, t
+from planner.i18n import LANG_NAMES, LANGS, app_message, in_sentence, mode_name, t
 from planner.maps_style import BASEMAP_KEYS
 
 log = logging.getLogger("planner.app")
@@ -106,14 +108,34 @@ def on_map_event() -> None:
     if not click or click == st.session_state.get("last_click") or st.session_state.get("_base") is None:
         return
     st.session_state["last_click"] = click
-    # a click on a facility's icon arrives at the facility's own position
-    fid = dashboard.nearest_facility(base_or_scenario(), click["lng"], click["lat"], max_m=3.0)
-    if fid is not None:
-        st.session_state["selected_facility"] = fid
-        st.session_state[k("edit_facility")] = fid
+    st.session_state["_pick_candidates"] = None
+    # a click on a facility's icon arrives at the facility's own position; only the types
+    # drawn can be picked, and where several drawn facilities are, the person chooses
+    shown = st.session_state.get("_shown_types") or ()
+    found = whatif.facilities_at(base_or_scenario(), click["lng"], click["lat"], shown)
+    if len(found) == 1:
+        select_facility(found[0])
+        return
+    if found:
+        st.session_state["_pick_candidates"] = found
+        st.session_state.pop("pick_here", None)
         return
     st.session_state["pt_lon"] = round(float(click["lng"]), 6)
     st.session_state["pt_lat"] = round(float(click["lat"]), 6)
+
+
+def select_facility(fid: str) -> None:
+    """Choose a facility for editing (a click on its icon, or a choice among several there)."""
+    st.session_state["selected_facility"] = fid
+    st.session_state[k("edit_facility")] = fid
+
+
+def on_pick_here() -> None:
+    """The person chose one of several facilities at the spot clicked."""
+    fid = st.session_state.get("pick_here")
+    if fid is not None:
+        select_facility(fid)
+        st.session_state["_pick_candidates"] = None
 
 
 #: widgets whose option labels change with the language: their keys carry the language, and
@@ -131,6 +153,7 @@ LOCALIZED = (
         "new_type",
         "edit_facility",
         "community",
+        "shown_types",
     ),
     "cmp_a",
     "cmp_b",
@@ -174,7 +197,7 @@ def sidebar() -> dict:
         source = st.radio(
             t("source", lang),
             ("sample", "upload"),
-            format_func=lambda s: t(f"source_{s}", lang),
+            format_func=lambda s: source_label(s, lang),
             key=k("source"),
             horizontal=True,
         )
@@ -184,6 +207,13 @@ def sidebar() -> dict:
         if source == "upload":
             config.update(upload_widgets(lang))
     return config
+
+
+def source_label(source: str, lang: str) -> str:
+    """The study choices: the study opened with the app (``planner app STUDY``) or the sample, or an upload."""
+    if source == "sample" and DEFAULT_STUDY is not None:
+        return t("source_file", lang, name=Path(DEFAULT_STUDY).name)
+    return t(f"source_{source}", lang)
 
 
 def upload_widgets(lang: str) -> dict:
@@ -262,6 +292,18 @@ def guarded(call, lang: str):
     return None, None
 
 
+@contextlib.contextmanager
+def shown_safely(lang: str, title: str = "error_part"):
+    """Show an error in one part of the page (the map, a tab) as a message, never a traceback."""
+    try:
+        yield
+    except planner.PlannerError as exc:
+        st.error(f"**{t(title, lang)}**\n\n{app_message(str(exc), lang)}")
+    except Exception as exc:  # a bug in planner: say so, log it, keep the rest of the page
+        log.exception("unexpected error")
+        st.error(f"**{t(title, lang)}**\n\n{t('error_bug', lang, kind=type(exc).__name__)}\n\n{exc}")
+
+
 # --- main page ------------------------------------------------------------------------------
 
 
@@ -290,6 +332,13 @@ def map_options(result: planner.Analysis, lang: str) -> dict:
             key=k("colour_rule"),
         )
     areas = c3.checkbox(t("layer_service_areas", lang, type=fname), value=True, key="show_areas")
+    also = c2.multiselect(
+        t("also_shown", lang),
+        types,  # all of them: the options must not change with the focus type (it is always shown)
+        format_func=lambda k: book.types[k].name(lang),
+        key=k("shown_types"),
+        placeholder=t("also_shown_none", lang),
+    )
     default_basemap = "none"
     basemap = c4.selectbox(
         t("basemap", lang),
@@ -298,7 +347,8 @@ def map_options(result: planner.Analysis, lang: str) -> dict:
         format_func=lambda b: t(f"basemap_{b}", lang),
         key=k("basemap"),
     )
-    return {"focus": focus, "view": view, "rule": rule or None, "areas": areas, "basemap": basemap}
+    shown = frozenset(key for key in also if key != focus)
+    return {"focus": focus, "view": view, "rule": rule or None, "areas": areas, "basemap": basemap, "shown": shown}
 
 
 def focus_service_areas(base: planner.Analysis, result: planner.Analysis, focus: str):
@@ -335,7 +385,10 @@ def draw_map(result: planner.Analysis, scenario: sc.Scenario, opts: dict, lang: 
         pending_point=point,
         changed=sc.changed_facility_ids(scenario),
         assets=local or assets.CDN_ASSETS,
+        shown_types=opts["shown"],
+        facility_control=False,  # the app chooses the types shown, so it knows what a click picks
     )
+    st.session_state["_shown_types"] = options.facility_types_shown(result.study.rulebook.types)
     removed = sc.removed_facilities(base.study, scenario) if scenario.edits else None
     st.session_state["_map_args"] = (result, options, areas, removed)  # for the map download
     # the base map's script is the same on every run, so streamlit-folium keeps the drawn map
@@ -388,6 +441,17 @@ def whatif_panel(base: planner.Analysis, result: planner.Analysis, scenario: sc.
     with st.container(border=True):
         st.markdown(f"**{t('edit_title', lang)}**")
         labels = dashboard.facility_labels(result, lang)
+        here = [fid for fid in st.session_state.get("_pick_candidates") or () if fid in labels]
+        if here:
+            st.selectbox(
+                t("several_here", lang, n=len(here)),
+                here,
+                index=None,
+                format_func=labels.get,
+                key="pick_here",
+                placeholder=t("choose_one", lang),
+                on_change=on_pick_here,
+            )
         if k("edit_facility") in st.session_state and st.session_state[k("edit_facility")] not in labels:
             st.session_state[k("edit_facility")] = None
         fid = st.selectbox(
@@ -412,6 +476,7 @@ def whatif_panel(base: planner.Analysis, result: planner.Analysis, scenario: sc.
             b3.button(t("remove", lang), key="remove", on_click=push_edit, args=("remove", fid))
     if st.session_state.get("_edit_error"):
         st.error(st.session_state.pop("_edit_error"))
+    outside_warning(base, scenario, lang)
     edits_summary(base, result, scenario, lang)
 
 
@@ -440,16 +505,57 @@ def push_edit(op: str, fid: str | None = None) -> None:
     if op == "resize":
         fields["floor_area_m2"] = state.get(f"resize_{fid}")
     try:
-        scenario = scenario.with_edit(sc.Edit(op, str(fid), **fields))
-        sc.apply_edits(state["_base"].study, scenario)  # checks the edit before keeping it
+        edit = sc.Edit(op, str(fid), **fields)
     except planner.PlannerError as exc:
         state["_edit_error"] = app_message(str(exc), state.get("lang", DEFAULT_LANG))
         return
+    keep_edit(edit)
+
+
+def keep_edit(edit: sc.Edit, *, confirmed: bool = False) -> None:
+    """Check an edit and add it to the scenario; one outside the district waits for a confirmation."""
+    state = st.session_state
+    lang = state.get("lang", DEFAULT_LANG)
+    study = state["_base"].study
+    state["_confirm_edit"] = None
+    try:
+        scenario = state["scenario"].with_edit(edit)
+        sc.apply_edits(study, scenario)  # checks the edit before keeping it
+    except planner.PlannerError as exc:
+        state["_edit_error"] = app_message(str(exc), lang)
+        return
+    if not confirmed and sc.outside_district(study, sc.Scenario(edits=(edit,))):
+        state["_confirm_edit"] = edit
+        return
     state["scenario"] = scenario
     state["pt_lon"] = state["pt_lat"] = None  # the point was used
-    if op == "remove":
+    if edit.op == "remove":
         state["selected_facility"] = None
         state.pop(k("edit_facility"), None)
+
+
+def confirm_edit() -> None:
+    """Keep the edit outside the district the person was warned about."""
+    edit = st.session_state.get("_confirm_edit")
+    if edit is not None:
+        keep_edit(edit, confirmed=True)
+
+
+def cancel_edit() -> None:
+    st.session_state["_confirm_edit"] = None
+
+
+def outside_warning(base: planner.Analysis, scenario: sc.Scenario, lang: str) -> None:
+    """The warning for an edit outside the district, with buttons to keep or drop it."""
+    edit = st.session_state.get("_confirm_edit")
+    if edit is None:
+        return
+    pending = scenario.with_edit(edit)
+    label = whatif.edit_label(base.study, pending, len(pending.edits) - 1, lang)
+    st.warning(t("outside_district", lang, edit=label, lon=edit.lon, lat=edit.lat), icon="⚠️")
+    c1, c2 = st.columns(2)
+    c1.button(t("keep_anyway", lang), key="confirm_outside", on_click=confirm_edit)
+    c2.button(t("cancel", lang), key="cancel_outside", on_click=cancel_edit)
 
 
 def undo_edit() -> None:
@@ -466,9 +572,9 @@ def edits_summary(base: planner.Analysis, result: planner.Analysis, scenario: sc
         st.caption(t("no_edits", lang))
         return
     lines = []
-    for e in scenario.edits:
+    for i, e in enumerate(scenario.edits):
         extra = f" · {e.floor_area_m2:,.0f} m²" if e.floor_area_m2 is not None else ""
-        lines.append(f"1. **{op_name(e.op, lang)}** {e.name or e.facility_id} ({e.facility_id}){extra}")
+        lines.append(f"1. {whatif.edit_label(base.study, scenario, i, lang)}{extra}")
     st.markdown("\n".join(lines))
     c1, c2 = st.columns(2)
     c1.button(t("undo", lang), key="undo", on_click=undo_edit)
@@ -541,7 +647,7 @@ def compare_tab(base: planner.Analysis, scenario: sc.Scenario, result: planner.A
                     st.error(app_message(str(exc), lang))
                     return
     (name_a, a), (name_b, b) = picked["a"], picked["b"]
-    cov, rules = sc.compare(a, b, lang=lang)
+    cov_show, rules_show = dashboard.compare_tables(a, b, name_a, name_b, lang)
     for (name, res), col in ((picked["a"], cols[0]), (picked["b"], cols[1])):
         with col:
             st.markdown(f"**{name}**")
@@ -549,26 +655,8 @@ def compare_tab(base: planner.Analysis, scenario: sc.Scenario, result: planner.A
                 res, st.session_state.get(k("focus")) or next(iter(res.study.rulebook.types)), lang
             )[1:3]:
                 st.metric(fig.label, fig.value, border=True)
-    cov_show = cov.rename(
-        columns={
-            "name": t("col_type", lang),
-            "radius_m": t("col_radius", lang),
-            "residents_a": f"A: {name_a}",
-            "residents_b": f"B: {name_b}",
-            "delta": t("col_delta", lang),
-        }
-    ).drop(columns=["type", "share_a", "share_b"])
     st.dataframe(cov_show, hide_index=True, width="stretch")
-    rules_show = rules.rename(
-        columns={
-            "name": t("col_rule", lang),
-            "passing_a": f"A: {name_a}",
-            "passing_b": f"B: {name_b}",
-            "delta": t("col_delta", lang),
-            "assessed": t("col_passing", lang),
-        }
-    ).drop(columns=["rule_id"])
-    st.dataframe(rules_show, hide_index=True, width="stretch")
+    st.dataframe(rules_show, hide_index=True, width="stretch", key="compare_rules")
     for line in sc.describe_change(a, b, lang=lang):
         st.caption(f"A → B: {line}")
 
@@ -613,10 +701,19 @@ def downloads_tab(result: planner.Analysis, scenario: sc.Scenario, lang: str) ->
             st.session_state["_loaded_id"] = loaded.file_id
             st.session_state["scenario"] = other
             st.session_state["scenario_name"] = other.name
+            notes = []  # shown after the rerun below
             if other.study and other.study != result.study.name:
-                st.warning(t("other_study", lang, other=other.study, this=result.study.name))
+                notes.append(t("other_study", lang, other=other.study, this=result.study.name))
+            study = st.session_state["_base"].study
+            outside = [i for i, e in enumerate(other.edits) if e in sc.outside_district(study, other)]
+            if outside:
+                edits = "; ".join(whatif.edit_label(study, other, i, lang) for i in outside)
+                notes.append(t("outside_in_file", lang, edits=edits))
+            st.session_state["_loaded_notes"] = notes
             st.success(t("loaded_scenario", lang, name=other.name, n=len(other.edits)))
             st.rerun()
+    for note in st.session_state.pop("_loaded_notes", None) or ():
+        st.warning(note)
 
 
 def report_download(result: planner.Analysis, scenario: sc.Scenario, stem: str, lang: str) -> None:
@@ -643,8 +740,7 @@ def quality_tab(result: planner.Analysis, lang: str) -> None:
     if v.empty:
         st.success(t("quality_none", lang))
         return
-    show = v.drop(columns=["message_en" if lang == "zh" else "message_zh"])
-    st.dataframe(show, hide_index=True, width="stretch")
+    st.dataframe(dashboard.quality_table(result, lang), hide_index=True, width="stretch", key="quality_table")
 
 
 def evaluate_scenario(base: planner.Analysis, scenario: sc.Scenario, key: str) -> planner.Analysis:
@@ -676,7 +772,8 @@ def main() -> None:
         # another study: its scenario, selection and clicks do not carry over
         st.session_state["_study_key"] = key.rsplit(":", 2)[0]
         st.session_state["scenario"] = sc.Scenario()
-        for name in ("selected_facility", k("edit_facility"), k("community"), "_result", "_result_key"):
+        forget = ("selected_facility", k("edit_facility"), k("community"), "_result", "_result_key")
+        for name in (*forget, "_pick_candidates", "_confirm_edit"):
             st.session_state.pop(name, None)
     st.session_state["_base"] = base
     scenario = st.session_state["scenario"]
@@ -718,22 +815,23 @@ def main() -> None:
             key=k("community"),
             placeholder=t("none_selected", lang),
         )
-        whatif_panel(base, result, scenario, lang)
-    with left:
+        with shown_safely(lang):
+            whatif_panel(base, result, scenario, lang)
+    with left, shown_safely(lang, "map_failed"):
         draw_map(result, scenario, opts, lang, community)
         community_detail(result, community, lang)
     tabs = st.tabs(
         [t(k, lang) for k in ("tab_communities", "tab_coverage", "tab_compare", "tab_downloads", "tab_quality")]
     )
-    with tabs[0]:
+    with tabs[0], shown_safely(lang):
         communities_tab(result, opts["focus"], lang)
-    with tabs[1]:
+    with tabs[1], shown_safely(lang):
         coverage_tab(result, lang)
-    with tabs[2]:
+    with tabs[2], shown_safely(lang):
         compare_tab(base, scenario, result, lang)
-    with tabs[3]:
+    with tabs[3], shown_safely(lang):
         downloads_tab(result, scenario, lang)
-    with tabs[4]:
+    with tabs[4], shown_safely(lang):
         quality_tab(result, lang)
 
 

@@ -265,10 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
 def _app_args(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "app",
-        help="open the map app (Streamlit) on the sample district",
+        help="open the map app (Streamlit) on a study or the sample district",
         description="Install the app's offline Leaflet files if they are missing, then start the Streamlit app "
-        "(app.py) from the repository. Open the address it prints in a browser.",
+        "(app.py) from the repository on STUDY (default: the sample district). Open the address it prints in a "
+        "browser. Stopping planner (Ctrl-C, SIGTERM) stops the server.",
         formatter_class=_HelpFormatter,
+    )
+    p.add_argument(
+        "study",
+        nargs="?",
+        help="a GeoPackage with layers communities, facilities [, cells, streets, buildings], or a folder of "
+        "files named after those layers; default: the sample district",
     )
     p.add_argument("--port", type=int, default=8501, help="port to serve on")
     p.add_argument("--headless", action="store_true", help="do not open a browser window")
@@ -276,21 +283,28 @@ def _app_args(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    import subprocess
+    import os
 
-    from planner import assets
+    from planner import appserver, assets
 
     root = Path(__file__).resolve().parent.parent
     app = root / "app.py"
     if not app.exists():
         raise PlannerError(f"{app} not found: run 'planner app' from a clone installed with 'pip install -e .'")
+    env = dict(os.environ)
+    if args.study:
+        study = Path(args.study).expanduser().resolve()
+        if not study.exists():
+            raise PlannerError(f"{args.study}: no such file or folder; give a GeoPackage or a folder of layer files")
+        env["PLANNER_STUDY"] = str(study)  # app.py opens it instead of the sample
     if not assets.is_installed():
         print("planner: installing Leaflet for offline maps (once)...", file=sys.stderr)
         assets.install()
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
     if args.headless:
         cmd += ["--server.headless", "true"]
-    return subprocess.call(cmd, cwd=root)  # cwd: Streamlit reads .streamlit/config.toml from there
+    # cwd: Streamlit reads .streamlit/config.toml from there
+    return appserver.run_child(cmd, cwd=root, env=env)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

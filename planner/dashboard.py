@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 
 from planner import naming
 from planner.analysis import Analysis
-from planner.i18n import article, in_sentence, t
+from planner.i18n import LABELS, article, in_sentence, t
 from planner.outputs import for_file
 from planner.rules import CommunityRule
+from planner.scenario import compare
 
 
 @dataclass(frozen=True)
@@ -274,6 +274,53 @@ def _fmt_value(value: float, kind: str) -> str:
     return f"{value:,.1f}"
 
 
+def compare_tables(a: Analysis, b: Analysis, name_a: str, name_b: str, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The comparison tab's two tables (coverage per type, communities passing per rule), for display.
+
+    The rule table shows the communities passing each rule in A and in B, the change, and
+    the communities assessed (in B), each under its own header.
+    """
+    cov, rules = compare(a, b, lang=lang)
+    side_a, side_b = f"A: {name_a}", f"B: {name_b}"
+    cov_show = cov.drop(columns=["type", "share_a", "share_b"]).rename(
+        columns={
+            "name": t("col_type", lang),
+            "radius_m": t("col_radius", lang),
+            "residents_a": side_a,
+            "residents_b": side_b,
+            "delta": t("col_delta", lang),
+        }
+    )
+    rules_show = rules.drop(columns=["rule_id"]).rename(
+        columns={
+            "name": t("col_rule", lang),
+            "passing_a": t("col_passing_side", lang, side=side_a),
+            "passing_b": t("col_passing_side", lang, side=side_b),
+            "delta": t("col_delta", lang),
+            "assessed": t("col_assessed", lang),
+        }
+    )
+    return cov_show, rules_show
+
+
+def quality_table(result: Analysis, lang: str) -> pd.DataFrame:
+    """The validation log for display: layer, feature id, what was done and why, in one language."""
+    v = result.validation
+
+    def label(prefix: str, value: object) -> str:
+        key = f"{prefix}{value}"
+        return t(key, lang) if key in LABELS else str(value)
+
+    return pd.DataFrame(
+        {
+            t("q_layer", lang): [label("q_layer_", x) for x in v["layer"]],
+            t("q_id", lang): v["id"].astype(str).to_numpy(),
+            t("q_action", lang): [label("q_action_", x) for x in v["action"]],
+            t("q_message", lang): v["message_zh" if lang == "zh" else "message_en"].to_numpy(),
+        }
+    )
+
+
 def facility_labels(result: Analysis, lang: str) -> dict[str, str]:
     """Facility id → "name · type (id)" for pickers, sorted by type then name."""
     book = result.study.rulebook
@@ -282,17 +329,6 @@ def facility_labels(result: Analysis, lang: str) -> dict[str, str]:
         str(r.facility_id): f"{r.name} · {book.types[r.type].name(lang)} ({r.facility_id})"
         for r in fac.itertuples(index=False)
     }
-
-
-def nearest_facility(result: Analysis, lon: float, lat: float, *, max_m: float = 25.0) -> str | None:
-    """The id of the facility nearest to a WGS84 point, if within ``max_m`` metres."""
-    fac = result.facilities
-    if fac.empty:
-        return None
-    x, y = pyproj.Transformer.from_crs("EPSG:4326", result.study.crs, always_xy=True).transform(lon, lat)
-    d = shapely.distance(fac.geometry.values, shapely.Point(x, y))
-    i = int(np.argmin(d))
-    return str(fac["facility_id"].iloc[i]) if d[i] <= max_m else None
 
 
 def to_wgs84_point(result: Analysis, facility_id: str) -> tuple[float, float]:

@@ -16,7 +16,7 @@ the URLs in :class:`planner.assets.MapAssets`, so it works offline when those ar
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import folium
@@ -53,6 +53,8 @@ from planner.maps_style import (
 )
 
 VIEWS = ("compliance", "coverage")
+#: street classes drawn wider and darker
+MAJOR_STREETS = frozenset({"primary", "secondary", "trunk", "tertiary"})
 #: room left for the legend (left) and the layer control (right) when zooming to a place, px
 FIT_PADDING = {"paddingTopLeft": [215, 15], "paddingBottomRight": [40, 15]}
 
@@ -90,6 +92,12 @@ class MapOptions:
         Where the map loads Leaflet from (default: the app's static folder).
     show_streets
         List and show the streets (they are part of the base map).
+    shown_types
+        Facility types shown besides the focus type.
+    facility_control
+        List the facility layers in the layer control, to switch them on and off there.
+        The app does not (False): it chooses the types shown itself, so that it knows what
+        a click on the map can pick (:func:`planner.whatif.facilities_at`).
     """
 
     lang: str = "en"
@@ -104,6 +112,14 @@ class MapOptions:
     assets: MapAssets | None = None
     show_streets: bool = True
     show_all_facilities: bool = False
+    shown_types: frozenset[str] = frozenset()
+    facility_control: bool = True
+
+    def facility_types_shown(self, types: Iterable[str]) -> list[str]:
+        """The facility types drawn at first, of ``types`` (the rulebook's, in order)."""
+        types = list(types)
+        focus = self.focus_type or (types[0] if types else None)
+        return [k for k in types if self.show_all_facilities or k == focus or k in self.shown_types]
 
 
 def build_map(
@@ -134,7 +150,7 @@ def base_map(result: Analysis, *, assets: MapAssets | None = None) -> folium.Map
         location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
         zoom_start=14,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # the runtime adds a metric-only scale bar (Leaflet's default also shows feet)
         prefer_canvas=True,
         zoom_snap=0.25,
     )
@@ -186,6 +202,7 @@ def map_layers(
             community_rule=options.community_rule,
             with_areas=areas is not None,
             with_changes=bool(options.changed),
+            with_cells=options.view == "coverage",
         ),
     }
     target = comm.loc[comm["community_id"] == options.selected_community] if options.selected_community else comm
@@ -285,8 +302,10 @@ def _service_area_layer(areas: gpd.GeoDataFrame, colour: str, type_name: str, la
 
 
 def _streets_content(streets: gpd.GeoDataFrame) -> str:
-    st = _to_wgs84(streets[["highway", "geometry"]], simplify_m=1.0)
-    major = st["highway"].astype(str).isin({"primary", "secondary", "trunk", "tertiary"}).to_numpy()
+    # a streets layer may have no street class (``highway``): then every street is drawn alike
+    has_class = "highway" in streets.columns
+    st = _to_wgs84(streets[["highway", "geometry"] if has_class else ["geometry"]], simplify_m=1.0)
+    major = st["highway"].astype(str).isin(MAJOR_STREETS).to_numpy() if has_class else np.zeros(len(st), bool)
     data = features(
         st.geometry.values,
         {"c": np.where(major, "#7a7a7a", "#a3a3a3").tolist(), "w": np.where(major, 2.2, 1.0).tolist()},
@@ -309,6 +328,7 @@ def _facility_layers(
     comm_area = result.communities.set_index("community_id")["complex_floor_area_m2"]
     comm_name = result.communities.set_index("community_id")["name"]
     layers = []
+    shown = set(options.facility_types_shown(book.types))
     for key, ftype in book.types.items():
         sub = fac.loc[fac["type"] == key]
         if sub.empty:
@@ -320,10 +340,11 @@ def _facility_layers(
             marker = _facility_marker(row, colours[key], glyph(key, ftype, lang), minimum, options.changed)
             marker["popup"] = _facility_popup(row, ftype, lang, options, type_served, comm_area, comm_name)
             markers.append(marker)
-        # the chosen type is shown; the others are one click away in the layer control
-        show = key == focus or options.show_all_facilities
+        # the chosen types are shown; in a downloaded map, the others are one click away in the layer control
+        show = key in shown
         name = t("layer_facilities", lang, type=ftype.name(lang))
-        layers.append(LayerSpec(f"facilities:{key}", name, markers_content(markers), show=show))
+        content = markers_content(markers)
+        layers.append(LayerSpec(f"facilities:{key}", name, content, show=show, control=options.facility_control))
     if removed is not None and len(removed):
         gone = _to_wgs84(removed)
         markers = [

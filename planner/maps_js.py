@@ -154,6 +154,7 @@ RUNTIME = r"""
         collapsed: true, position: 'topright', sortLayers: true,
         sortFunction: function (a, b) { return a[ORDER] - b[ORDER]; }
       }).addTo(map);
+      L.control.scale({imperial: false, metric: true}).addTo(map);
       var st = map._planner = {control: control, layers: {}, statics: {}, legend: null, legendKey: null,
                                tiles: null, tilesKey: null, notice: null, fitKey: null, syncing: false};
       // a layer switched on in the control goes back to its place in the stack

@@ -147,6 +147,20 @@ CSS = """<style>
 </style>"""
 
 
+def _cell_legend(ftype, *, lang: str, mode: str) -> list[str]:
+    """The legend rows of the cells' distance classes."""
+    radius = ftype.radius_m.value
+    key = "legend_cells" if mode == "walk" else "legend_cells_straight"
+    parts = [f"<h4>{html.escape(t(key, lang, type=in_sentence(ftype.name(lang), lang)))}</h4>"]
+    for low, high, colour in CELL_BINS:
+        a, b = low * radius, (high * radius if high is not None else None)
+        what = t("legend_covered" if high is not None and high <= 1 else "legend_uncovered", lang)
+        rng = f"≤ {b:,.0f} m" if low == 0 else (f"{a:,.0f}–{b:,.0f} m" if b is not None else f"> {a:,.0f} m")
+        parts.append(_swatch(colour, f"{rng} · {what}"))
+    parts.append(_swatch(NA_COLOUR, t("legend_unreachable", lang)))
+    return parts
+
+
 def legend_html(
     book: Rulebook,
     focus: str,
@@ -156,11 +170,13 @@ def legend_html(
     community_rule: str | None = None,
     with_areas: bool = False,
     with_changes: bool = False,
+    with_cells: bool = True,
 ) -> str:
     """The legend's HTML: communities, cells of the ``focus`` type, service areas, facility types.
 
     ``mode`` is the analysis's distance mode (``"walk"`` or ``"euclidean"``); the swatches
-    come from the same tables as the map's colours.
+    come from the same tables as the map's colours. The distance classes of the cells are
+    listed only ``with_cells`` (the cells are drawn), and the service areas ``with_areas``.
     """
     colours = type_colours(book.types)
     ftype = book.types[focus]
@@ -181,14 +197,8 @@ def legend_html(
             else:
                 label = t("legend_failed_n", lang, n=lo if lo == hi else f"{lo}–{hi}")
             parts.append(_swatch(colour, label))
-    key = "legend_cells" if mode == "walk" else "legend_cells_straight"
-    parts.append(f"<h4>{html.escape(t(key, lang, type=in_sentence(ftype.name(lang), lang)))}</h4>")
-    for low, high, colour in CELL_BINS:
-        a, b = low * radius, (high * radius if high is not None else None)
-        what = t("legend_covered" if high is not None and high <= 1 else "legend_uncovered", lang)
-        rng = f"≤ {b:,.0f} m" if low == 0 else (f"{a:,.0f}–{b:,.0f} m" if b is not None else f"> {a:,.0f} m")
-        parts.append(_swatch(colour, f"{rng} · {what}"))
-    parts.append(_swatch(NA_COLOUR, t("legend_unreachable", lang)))
+    if with_cells:
+        parts += _cell_legend(ftype, lang=lang, mode=mode)
     if with_areas:
         how = t("walk_word" if mode == "walk" else "straight_word", lang)
         c = colours[focus]

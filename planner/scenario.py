@@ -244,6 +244,23 @@ def apply_edits(study: Study, scenario: Scenario) -> gpd.GeoDataFrame:
     return fac
 
 
+def outside_district(study: Study, scenario: Scenario) -> list[Edit]:
+    """The ``add`` and ``move`` edits that put a facility outside every community of the study.
+
+    Such an edit is not an error (a facility just across the district's edge can serve its
+    residents), but it is usually a slip of the mouse, so the app asks before keeping one
+    and says so for a scenario file. A point on a community's boundary is inside.
+    """
+    placed = [e for e in scenario.edits if e.op in ("add", "move")]
+    if not placed:
+        return []
+    to_study = pyproj.Transformer.from_crs("EPSG:4326", study.crs, always_xy=True)
+    xs, ys = to_study.transform([e.lon for e in placed], [e.lat for e in placed])
+    points = gpd.GeoDataFrame(geometry=shapely.points(np.asarray(xs), np.asarray(ys)), crs=study.crs)
+    where = locate_in_communities(points, study.communities)
+    return [e for e, outside in zip(placed, where.isna().to_numpy(), strict=True) if outside]
+
+
 def evaluate(base: Analysis, scenario: Scenario) -> Analysis:
     """The base analysis re-run with the scenario's facilities (only touched types recomputed)."""
     if not scenario.edits:

@@ -314,3 +314,223 @@ def test_library_messages_name_app_controls_not_cli_options():
                     left = set(re.findall(r"--[a-z][a-z-]*", app_message(text, lang))) - cannot_happen
                     assert not left, (path.name, lang, left, text)
     assert len(found) >= 4  # the scan does see the messages it checks
+
+
+@pytest.fixture(scope="module")
+def plain_district(district, tmp_path_factory) -> Path:
+    """The district with a streets layer without ``highway`` and a facility of a type not in the rulebook."""
+    import geopandas as gpd
+
+    out = tmp_path_factory.mktemp("plain") / "plain.gpkg"
+    streets = gpd.read_file(district, layer="streets", engine="pyogrio").drop(columns="highway")
+    facilities = gpd.read_file(district, layer="facilities", engine="pyogrio")
+    market = facilities.iloc[:1].copy()
+    market["设施名称"], market["设施类型"] = "锦华菜市场", "菜市场"
+    gpd.read_file(district, layer="communities", engine="pyogrio").to_file(out, layer="communities", engine="pyogrio")
+    gpd.pd.concat([facilities, market]).to_file(out, layer="facilities", engine="pyogrio")
+    streets.to_file(out, layer="streets", engine="pyogrio")
+    return out
+
+
+def test_streets_without_a_class_and_translated_quality_table(plain_district, monkeypatch):
+    """Issue 14.6 and 14.11: a streets layer without ``highway`` is drawn; the data-quality table
+    speaks the chosen language."""
+    monkeypatch.setenv("PLANNER_STUDY", str(plain_district))
+    monkeypatch.setenv("PLANNER_LANG", "en")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    quality = next(d.value for d in at.dataframe if "Feature id" in d.value.columns)
+    assert list(quality.columns) == ["Layer", "Feature id", "What was done", "Details"]
+    assert "dropped" in set(quality["What was done"]) and "facilities" in set(quality["Layer"])
+    at.segmented_control(key="lang").set_value("zh").run()
+    assert not at.exception and not at.error
+    quality = next(d.value for d in at.dataframe if "要素编号" in d.value.columns)
+    assert list(quality.columns) == ["图层", "要素编号", "处理方式", "说明"]
+    assert "已剔除" in set(quality["处理方式"]) and "设施类型不在规则库中" in quality["说明"].iloc[0]
+
+
+def test_compare_tab_says_passing_and_assessed_apart(app):
+    """Issue 14.4: the rule table of the comparison does not show the communities assessed as passing."""
+    app.selectbox(key="edit_facility_en").set_value("F0005").run()
+    app.number_input(key="resize_F0005").set_value(1100.0)
+    app.button(key="resize").click().run()
+    app.selectbox(key="cmp_a_en").set_value("existing")
+    app.selectbox(key="cmp_b_en").set_value("current").run()
+    assert not app.exception
+    rules = next(d.value for d in app.dataframe if "Communities assessed" in d.value.columns)
+    a, b = "Passing · A: Existing situation", "Passing · B: Current scenario (1 edits)"
+    assert list(rules.columns) == ["Rule", a, b, "B − A", "Communities assessed"]
+    row = rules.loc[rules["Rule"] == "Community-service complex floor area"].iloc[0]
+    assert (row[a], row[b], row["B − A"]) == (1, 2, 1)
+    assert row["Communities assessed"] == 12
+    assert "Communities passing" not in rules.columns
+
+
+def test_edit_list_names_facility_and_type(app):
+    app.selectbox(key="edit_facility_en").set_value("F0035").run()
+    app.button(key="remove").click().run()
+    assert not app.exception
+    listed = " ".join(m.value for m in app.markdown)
+    assert "remove F0035 锦华幼儿园 (Kindergarten)" in listed
+    app.segmented_control(key="lang").set_value("zh").run()
+    assert "移除 F0035 锦华幼儿园 (幼儿园)" in " ".join(m.value for m in app.markdown)
+
+
+def test_adding_outside_the_district_asks_first(app):
+    """Issue 14.11: a facility placed outside every community is not accepted silently."""
+    lon, lat = lonlat(3000, 500)  # east of the district
+    app.number_input(key="pt_lon").set_value(lon)
+    app.number_input(key="pt_lat").set_value(lat)
+    app.selectbox(key="new_type_en").set_value("kindergarten").run()
+    app.button(key="add").click().run()
+    assert not app.exception
+    assert app.session_state["scenario"].edits == ()
+    warning = " ".join(w.value for w in app.warning)
+    assert "outside every community" in warning and "New kindergarten" in warning
+    app.button(key="cancel_outside").click().run()
+    assert app.session_state["scenario"].edits == () and not app.warning
+    # asked again, and kept when confirmed
+    app.number_input(key="pt_lon").set_value(lon)
+    app.number_input(key="pt_lat").set_value(lat).run()
+    app.button(key="add").click().run()
+    app.button(key="confirm_outside").click().run()
+    assert not app.exception
+    assert [e.op for e in app.session_state["scenario"].edits] == ["add"]
+    # moving an existing facility out asks too
+    app.selectbox(key="edit_facility_en").set_value("F0035").run()
+    app.number_input(key="pt_lon").set_value(lon)
+    app.number_input(key="pt_lat").set_value(lat).run()
+    app.button(key="move").click().run()
+    assert [e.op for e in app.session_state["scenario"].edits] == ["add"]
+    assert "move F0035 锦华幼儿园 (Kindergarten)" in " ".join(w.value for w in app.warning)
+
+
+def test_several_facilities_at_a_click_the_person_chooses(app):
+    """Issue 14.3: where several drawn facilities are at the spot clicked, the app asks which."""
+    app.session_state["_pick_candidates"] = ["F0035", "F0005"]
+    app.run()
+    pick = app.selectbox(key="pick_here")
+    assert pick.label == "2 facilities at the spot clicked: which one?"
+    assert pick.format_func("F0035").startswith("锦华幼儿园 · Kindergarten")
+    pick.set_value("F0035").run()
+    assert not app.exception
+    assert app.selectbox(key="edit_facility_en").value == "F0035"
+    assert app.session_state["selected_facility"] == "F0035"
+
+
+def test_sidebar_names_the_study_opened(app, district):
+    """Issue 14.11: a study opened with the app is named in the sidebar, not called the sample."""
+    source = app.radio(key="source_en")
+    assert source.format_func("sample") == f"Study opened: {district.name}"
+    assert not any("Sample district" in i.value for i in app.info)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(1.0)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        out += [int(c) for c in task.read_text().split()]
+    return out
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie waits for its new parent to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait_until(check, seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT", "SIGKILL"])
+def test_planner_app_opens_the_study_and_its_server_stops_with_it(district, stop):
+    """Issue 14.8 and 14.11: ``planner app STUDY`` opens STUDY, and stopping planner (SIGTERM, Ctrl-C,
+    or killed outright) stops its Streamlit server."""
+    import os
+    import signal
+    import subprocess
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    entry = "import sys; from planner.cli import main; sys.exit(main(sys.argv[1:]))"  # the `planner` script
+    cmd = [sys.executable, "-c", entry, "app", str(district), "--headless", "--port", str(port)]
+    planner_proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    try:
+
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+
+        assert _wait_until(healthy, 90), "the app's server did not start within 90 s"
+        children = _children(planner_proc.pid)
+        assert len(children) == 1, children
+        server = children[0]
+        environ = Path(f"/proc/{server}/environ").read_bytes().split(b"\0")
+        assert f"PLANNER_STUDY={district}".encode() in environ
+        os.kill(planner_proc.pid, getattr(signal, stop))
+        planner_proc.wait(timeout=60)
+        assert _wait_until(lambda: not _running(server), 60), f"the server (pid {server}) outlived planner"
+        assert _wait_until(lambda: not _port_open(port), 30), f"port {port} still open"
+    finally:
+        if planner_proc.poll() is None:
+            planner_proc.kill()
+            planner_proc.wait()
+        for pid in children:  # never leave a server behind, even when the test fails
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_planner_app_refuses_a_missing_study(tmp_path):
+    from planner import cli
+
+    assert cli.main(["app", str(tmp_path / "nowhere.gpkg"), "--headless"]) == cli.EXIT_INPUT
+
+
+def test_a_failing_map_shows_a_message_not_a_traceback(district, monkeypatch):
+    """Issue 14.6: whatever goes wrong in one part of the page, the app shows a message there."""
+    from planner import maps
+
+    def broken(*args, **kwargs):
+        raise KeyError("['highway'] not in index")
+
+    monkeypatch.setattr(maps, "base_map", broken)
+    monkeypatch.setenv("PLANNER_STUDY", str(district))
+    monkeypatch.setenv("PLANNER_LANG", "en")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    assert "The map could not be drawn" in errors and "KeyError" in errors
+    assert metrics(at)["Residents"][0] == "144,480"  # the rest of the page is there

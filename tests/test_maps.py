@@ -167,3 +167,47 @@ def test_an_edit_changes_only_the_layers_it_touches(result):
     )
     assert chosen["fit"]["key"] == "C11" and chosen["fit"]["bounds"] != before["fit"]["bounds"]
     assert {x["id"] for x in chosen["layers"]} - set(hashes) == {"selection"}
+
+
+def test_streets_without_a_street_class_are_drawn_alike(result):
+    """A streets layer without ``highway`` (accepted by ``planner analyze``) is drawn in the default style."""
+    from dataclasses import replace
+
+    streets = result.study.streets.drop(columns="highway")
+    plain = replace(result, study=replace(result.study, streets=streets))
+    html = render(maps.build_map(plain, maps.MapOptions()))
+    assert "plannerStatic(" in html and '"streets"' in html
+    widths = json.loads(re.search(r'"w":(\[[^\]]*\])', html).group(1))
+    assert len(widths) == len(streets) and set(widths) == {1.0}
+
+
+def test_scale_bar_is_metric_only(result):
+    html = render(maps.build_map(result, maps.MapOptions()))
+    assert "L.control.scale({imperial: false, metric: true})" in html
+    assert "L.control.scale()" not in html  # folium's own bar shows feet and miles
+
+
+def test_legend_lists_distance_classes_only_when_cells_are_drawn(result):
+    for view, drawn in (("compliance", False), ("coverage", True)):
+        opts = maps.MapOptions(lang="en", focus_type="kindergarten", view=view)
+        described = spec(maps.map_layers(result, opts))
+        assert any(x["id"] == "cells" for x in described["layers"]) is drawn
+        legend = described["legend"]["html"]
+        assert ("Walk to nearest kindergarten" in legend) is drawn, view
+        assert ("150–300 m · covered" in legend) is drawn, view
+        assert "Facilities" in legend
+
+
+def test_the_app_chooses_the_facility_types_shown(result):
+    """In the app, the facility layers shown are the app's choice (not the layer control's), so it
+    knows which facilities a click can pick."""
+    opts = maps.MapOptions(focus_type="kindergarten", shown_types=frozenset({"health_station"}), facility_control=False)
+    described = spec(maps.map_layers(result, opts))
+    facilities = {x["id"]: x for x in described["layers"] if x["id"].startswith("facilities:")}
+    shown = {k.split(":")[1] for k, x in facilities.items() if x["show"]}
+    assert shown == {"kindergarten", "health_station"}
+    assert not any(x["control"] for x in facilities.values())
+    assert set(opts.facility_types_shown(result.study.rulebook.types)) == {"kindergarten", "health_station"}
+    # a downloaded map keeps them in the layer control
+    described = spec(maps.map_layers(result, maps.MapOptions(focus_type="kindergarten")))
+    assert all(x["control"] for x in described["layers"] if x["id"].startswith("facilities:"))

@@ -155,3 +155,14 @@ def test_new_ids_and_changed_ids():
     s = add_kindergarten(sc.Scenario(), 0, 0).with_edit(sc.Edit("move", "new-1", lon=104.0, lat=30.6))
     assert sc.changed_facility_ids(s) == {"new-1": "add"}
     assert len(s.without_last().edits) == 1
+
+
+def test_edits_outside_the_district_are_flagged(base):
+    inside = add_kindergarten(sc.Scenario(), 1500, 250)
+    assert sc.outside_district(base.study, inside) == []
+    lon, lat = lonlat(3000, 500)  # east of the district
+    outside = inside.with_edit(sc.Edit("move", "F0035", lon=lon, lat=lat))
+    outside = outside.with_edit(sc.Edit("resize", "F0035", floor_area_m2=10.0))
+    assert sc.outside_district(base.study, outside) == [outside.edits[1]]
+    on_edge = sc.Scenario().with_edit(sc.Edit("move", "F0035", lon=lonlat(0, 500)[0], lat=lonlat(0, 500)[1]))
+    assert sc.outside_district(base.study, on_edge) == []  # a community's boundary is inside
