@@ -76,6 +76,9 @@ def kpis(result: Analysis, focus_type: str, lang: str, *, base: Analysis | None 
         article=article(name, lang),
     )
     out.append(Kpi(label, f"{_pct(cov['share_covered'])}", delta, sentence))
+    unreachable = _unreachable_kpi(result, focus_type, lang, base)
+    if unreachable is not None:
+        out.append(unreachable)
     for rid in _headline_rules(result):
         n, total = _rule_counts(result, rid)
         delta = None
@@ -92,6 +95,38 @@ def kpis(result: Analysis, focus_type: str, lang: str, *, base: Analysis | None 
             )
         )
     return out
+
+
+def _unreachable_kpi(result: Analysis, focus_type: str, lang: str, base: Analysis | None) -> Kpi | None:
+    """Residents who reach no facility of the type (streets in pieces or too far), with what to do.
+
+    None when everybody reaches one (so a connected district shows no extra card) or the
+    district has no facility of the type.
+    """
+    cov = result.summary["coverage"][focus_type]
+    before = base.summary["coverage"][focus_type]["residents_unreachable"] if base is not None else 0
+    if (not cov["residents_unreachable"] and not before) or not result.summary["district"]["facilities"].get(
+        focus_type
+    ):
+        return None  # everybody reaches one, or there is none to reach (0 % covered says it)
+    name = in_sentence(result.study.rulebook.types[focus_type].name(lang), lang)
+    delta = None
+    if base is not None and cov["residents_unreachable"] != before:
+        delta = f"{cov['residents_unreachable'] - before:+,} {t('residents_unit', lang)}"
+    net = result.summary.get("network") or {}
+    sentence = t(
+        "kpi_unreachable_sentence", lang, n=cov["residents_unreachable"], type=name, article=article(name, lang)
+    )
+    if net.get("pieces", 1) > 1 or net.get("residents_far_from_street"):
+        sentence += " " + t(
+            "kpi_unreachable_network",
+            lang,
+            pieces=net["pieces"],
+            far=net["residents_far_from_street"],
+            snap=result.summary["parameters"]["max_snap_m"],
+        )
+    label = t("kpi_unreachable", lang, type=name, article=article(name, lang))
+    return Kpi(label, _pct(cov["share_unreachable"]), delta, sentence)
 
 
 def short_rule_name(rule: CommunityRule, lang: str) -> str:
