@@ -93,10 +93,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "kpi_unreachable_network": (
         "The street network is in {pieces:,} piece(s) and {far:,} residents live farther than {snap:g} m from a "
-        "street. Use a street extract wider than the district, raise the maximum snapping distance, or add the "
-        "missing links that join the pieces (validation.csv lists them).",
-        "路网分为{pieces:,}个互不连通的片段,另有{far:,}名居民距道路超过{snap:g}米。请使用范围更大的路网、"
-        "增大最大捕捉距离,或补上连接各片段的缺失道路(见validation.csv)。",
+        "street. Upload a street file wider than the district, or add the missing links that join the pieces "
+        "(validation.csv lists them).",
+        "路网分为{pieces:,}个互不连通的片段,另有{far:,}名居民距道路超过{snap:g}米。请上传范围更大的路网,"
+        "或补上连接各片段的缺失道路(见validation.csv)。",
     ),
     "residents_unit": ("residents", "人"),
     # map
@@ -330,6 +330,7 @@ _CLI_TO_APP = (
     (r"--input-crs", "“{input_crs}”"),
     (r"(?:pass|give) --streets(?: FILE)?(?: \([^)]*\))?", "upload a file in “{upload_streets}”"),
     (r"use --mode euclidean", "choose “{mode_euclidean}” in “{mode}”"),
+    (r"; if the streets are only a little farther away, raise --max-snap", ""),  # no such control in the app
 )
 
 
