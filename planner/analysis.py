@@ -304,13 +304,16 @@ def _flag_cut_off(vlog: validate.ValidationLog, pieces: pd.DataFrame, present: s
         )
 
 
-def _network_summary(engine: ReachEngine, fac: pd.DataFrame, cells, pieces: pd.DataFrame | None) -> dict | None:
+def _network_summary(
+    engine: ReachEngine, fac: pd.DataFrame, cells, pieces: pd.DataFrame | None, types: Iterable[str]
+) -> dict | None:
     """The street network's size, its pieces and who is cut off (None for straight-line runs)."""
     net = engine.network
     if net is None or pieces is None:
         return None
     assert engine.demand_snap is not None
     pop = cells["population"].to_numpy(dtype=float)
+    dist = cells[[naming.dist(t) for t in types]].to_numpy(dtype=float)
     return {
         "nodes": net.n_nodes,
         "segments": len(net.seg_len),
@@ -321,6 +324,8 @@ def _network_summary(engine: ReachEngine, fac: pd.DataFrame, cells, pieces: pd.D
         "pieces_with_residents": len(pieces),
         "residents_far_from_street": round(float(pop[~engine.demand_snap.ok].sum())),
         "residents_off_main_piece": round(float(pieces.loc[pieces["piece"] > 0, "residents"].sum())),
+        # residents whose cell reaches no facility of any type
+        "residents_reaching_nothing": round(float(pop[np.isnan(dist).all(axis=1)].sum())) if dist.shape[1] else 0,
     }
 
 
@@ -354,7 +359,7 @@ def _summary(study: Study, options: Options, cells, comm, fac, checks, validatio
             "share_passing": n_pass / (n_pass + n_fail) if n_pass + n_fail else None,
             "numbers": {k: {"value": n.value, "source": n.source, "status": n.status} for k, n in rule.numbers.items()},
         }
-    network = _network_summary(engine, fac, cells, pieces)
+    network = _network_summary(engine, fac, cells, pieces, book.types)
     return {
         "planner_version": __version__,
         "study": study.name,

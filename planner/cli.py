@@ -246,9 +246,11 @@ def _print_unreachable(summary: dict, book) -> None:
     if net["pieces"] > 1:
         print(
             f"  the street network is in {net['pieces']:,} pieces (the largest has {net['main_piece_nodes']:,} of "
-            f"{net['nodes']:,} nodes); {net['residents_off_main_piece']:,} residents live on "
-            f"{net['pieces_with_residents'] - 1:,} smaller piece(s) (validation.csv: street_piece_cut_off)"
+            f"{net['nodes']:,} nodes); {net['residents_off_main_piece']:,} residents live on the "
+            "smaller ones (validation.csv: street_piece_cut_off)"
         )
+    if net["residents_reaching_nothing"]:
+        print(f"  {net['residents_reaching_nothing']:,} residents reach no facility of any type")
     print(
         "  What to do: use a street extract wider than the district, raise --max-snap for cells just beyond the "
         "streets, or add the missing links that join the pieces."

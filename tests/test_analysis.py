@@ -273,6 +273,7 @@ def test_residents_on_a_piece_without_a_facility_are_counted_unreachable(split_g
     assert net["pieces_with_residents"] == 2
     assert net["residents_far_from_street"] == 0 and net["cells_not_snapped"] == 0
     assert net["residents_off_main_piece"] == 8000
+    assert net["residents_reaching_nothing"] == 0  # A reaches the station, B the kindergarten
     cs, kg, day = cov["community_service"], cov["kindergarten"], cov["elderly_day_care"]
     assert cs["residents_unreachable"] == cs["residents_on_pieces_without_facility"] == 8000
     assert cs["share_unreachable"] == pytest.approx(8000 / 17000)
@@ -312,7 +313,9 @@ def test_cli_prints_who_reaches_nothing_and_what_to_do(split_gpkg: Path, tmp_pat
     )
     assert next(x for x in lines if "Elderly day-care" in x).endswith("(0 of 17,000)")  # none to reach
     assert "9,000 residents (52.9%) reach no kindergarten over the streets" in out
-    assert "the street network is in 2 pieces (the largest has 20 of 36 nodes); 8,000 residents" in out
+    assert (
+        "the street network is in 2 pieces (the largest has 20 of 36 nodes); 8,000 residents live on the smaller" in out
+    )
     assert "wider than the district" in out and "--max-snap" in out and "missing links" in out
     assert summary["coverage"]["kindergarten"]["residents_unreachable"] == 9000
     assert summary["coverage"]["kindergarten"]["median_distance_m"] is None  # NaN written as null
@@ -443,4 +446,9 @@ def test_shanghai_pieces_and_unreachable_residents_match_networkx(shanghai: plan
         if with_one:
             cut_off |= set(cell_piece[(cell_piece >= 0) & none])
     assert any(c["residents_unreachable"] for c in result.summary["coverage"].values())
+    nothing = np.ones(len(pop), dtype=bool)
+    for key in result.summary["coverage"]:
+        with_one = set(fac_piece[(ftype == key) & (fac_piece >= 0)])
+        nothing &= (cell_piece < 0) | ~np.isin(cell_piece, list(with_one))
+    assert net["residents_reaching_nothing"] == round(pop[nothing].sum()) > 0
     assert (result.validation["reason"] == "street_piece_cut_off").sum() == len(cut_off)
