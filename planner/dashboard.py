@@ -101,32 +101,22 @@ def _unreachable_kpi(result: Analysis, focus_type: str, lang: str, base: Analysi
     """Residents who reach no facility of the type (streets in pieces or too far), with what to do.
 
     None when everybody reaches one (so a connected district shows no extra card) or the
-    district has no facility of the type.
+    district has no facility of the type (its 0 % coverage says it). No change is shown: the
+    app colours a rise green, which would be wrong for this figure.
     """
     cov = result.summary["coverage"][focus_type]
     before = base.summary["coverage"][focus_type]["residents_unreachable"] if base is not None else 0
-    if (not cov["residents_unreachable"] and not before) or not result.summary["district"]["facilities"].get(
-        focus_type
-    ):
-        return None  # everybody reaches one, or there is none to reach (0 % covered says it)
+    has_one = result.summary["district"]["facilities"].get(focus_type, 0) > 0
+    if not has_one or not (cov["residents_unreachable"] or before):
+        return None
     name = in_sentence(result.study.rulebook.types[focus_type].name(lang), lang)
-    delta = None
-    if base is not None and cov["residents_unreachable"] != before:
-        delta = f"{cov['residents_unreachable'] - before:+,} {t('residents_unit', lang)}"
+    sentence = t("kpi_unreachable_sentence", lang, n=cov["residents_unreachable"], type=name)
     net = result.summary.get("network") or {}
-    sentence = t(
-        "kpi_unreachable_sentence", lang, n=cov["residents_unreachable"], type=name, article=article(name, lang)
-    )
     if net.get("pieces", 1) > 1 or net.get("residents_far_from_street"):
-        sentence += " " + t(
-            "kpi_unreachable_network",
-            lang,
-            pieces=net["pieces"],
-            far=net["residents_far_from_street"],
-            snap=result.summary["parameters"]["max_snap_m"],
-        )
-    label = t("kpi_unreachable", lang, type=name, article=article(name, lang))
-    return Kpi(label, _pct(cov["share_unreachable"]), delta, sentence)
+        snap = result.summary["parameters"]["max_snap_m"]
+        far = net["residents_far_from_street"]
+        sentence += " " + t("kpi_unreachable_network", lang, pieces=net["pieces"], far=far, snap=snap)
+    return Kpi(t("kpi_unreachable", lang, type=name), _pct(cov["share_unreachable"]), None, sentence)
 
 
 def short_rule_name(rule: CommunityRule, lang: str) -> str:
