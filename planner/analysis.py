@@ -292,8 +292,8 @@ def _flag_cut_off(vlog: validate.ValidationLog, pieces: pd.DataFrame, present: s
         missing = [t for t in book.types if t in present and getattr(row, f"facilities_{t}") == 0]
         if not missing:
             continue
-        ids = row.cell_ids
-        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        ids = row.example_cell_ids
+        shown = ", ".join(ids) + (f" and {row.cells - len(ids)} more" if row.cells > len(ids) else "")
         vlog.add(
             "streets",
             f"piece-{row.piece}",

@@ -125,6 +125,10 @@ def district_coverage(cells: pd.DataFrame, rulebook: Rulebook, types: Iterable[s
     return out
 
 
+#: example cells listed per street piece
+EXAMPLE_CELLS = 5
+
+
 def street_pieces(
     cells: pd.DataFrame,
     cell_snap: Snap,
@@ -146,29 +150,36 @@ def street_pieces(
     -------
     DataFrame
         One row per piece with at least one snapped cell, ordered by piece number (0 is the
-        largest piece): ``piece``, ``nodes``, ``cells``, ``residents``, ``cell_ids`` (a list)
-        and ``facilities_<type>`` (the number of snapped facilities of that type on it).
-        Residents of a piece with no facility of a type reach none of that type.
+        largest piece): ``piece``, ``nodes``, ``cells``, ``residents``, ``example_cell_ids``
+        (the first few cells on it, a list) and ``facilities_<type>`` (the number of snapped
+        facilities of that type on it). Residents of a piece with no facility of a type reach
+        none of that type.
     """
     cell_piece = cell_snap.piece(net)
     fac_piece = facility_snap.piece(net)
-    ok = cell_piece >= 0
-    frame = pd.DataFrame(
+    # sorted numpy groups, not a pandas groupby: this runs on every what-if edit, and collecting
+    # lists of ids with groupby took 0.5 s for 200,000 cells
+    ok = np.flatnonzero(cell_piece >= 0)
+    order = ok[np.argsort(cell_piece[ok], kind="stable")]
+    piece, start, count = np.unique(cell_piece[order], return_index=True, return_counts=True)
+    pop = cells["population"].to_numpy(dtype=float)[order]
+    ids = cells["cell_id"].to_numpy()
+    out = pd.DataFrame(
         {
-            "piece": cell_piece[ok],
-            "population": cells["population"].to_numpy(dtype=float)[ok],
-            "cell_id": cells["cell_id"].astype(str).to_numpy()[ok],
+            "piece": piece,
+            "nodes": np.bincount(net.piece, minlength=net.n_pieces)[piece],
+            "cells": count,
+            "residents": np.add.reduceat(pop, start) if len(start) else np.zeros(0),
+            "example_cell_ids": [
+                [str(i) for i in ids[order[s : s + min(c, EXAMPLE_CELLS)]]] for s, c in zip(start, count, strict=True)
+            ],
         }
     )
-    groups = frame.groupby("piece", sort=True)
-    out = pd.DataFrame({"cells": groups.size(), "residents": groups["population"].sum()})
-    out.insert(0, "nodes", np.bincount(net.piece, minlength=net.n_pieces)[out.index.to_numpy()])
-    out["cell_ids"] = groups["cell_id"].agg(list)
     ftype = facilities["type"].to_numpy()
     for key in types:
         on = np.bincount(fac_piece[(fac_piece >= 0) & (ftype == key)], minlength=net.n_pieces)
-        out[f"facilities_{key}"] = on[out.index.to_numpy()]
-    return out.rename_axis("piece").reset_index()
+        out[f"facilities_{key}"] = on[piece]
+    return out
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:

@@ -258,7 +258,7 @@ def test_street_pieces_explain_every_unreachable_resident():
     assert table["nodes"].tolist() == [4, 3, 2]
     assert table["cells"].tolist() == [2, 1, 1]
     assert table["residents"].tolist() == [300.0, 400.0, 800.0]
-    assert table["cell_ids"].tolist() == [["a", "b"], ["c"], ["d"]]
+    assert table["example_cell_ids"].tolist() == [["a", "b"], ["c"], ["d"]]
     assert table["facilities_kindergarten"].tolist() == [1, 0, 1]
     assert table["facilities_primary_school"].tolist() == [0, 1, 0]
 
