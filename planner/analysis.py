@@ -20,7 +20,7 @@ import shapely
 from planner import cells as cells_mod
 from planner import compliance, coverage, naming, validate
 from planner.errors import PlannerError
-from planner.network import Network, Snap, build_network
+from planner.network import Network, Snap, build_network, check_streets_near
 from planner.reach import MODES, ReachEngine, make_engine
 from planner.study import Study, load_study
 
@@ -142,6 +142,12 @@ def analyze(
         net = build_network(study.streets)
     report("snapping cells to streets", 0.35)
     engine = make_engine(demand_points(cells), mode=options.mode, network=net, max_snap_m=max_snap_m, workers=workers)
+    if engine.demand_snap is not None and engine.tree is not None:
+        file = next((s.file for s in study.sources if s.layer == "streets"), None)
+        layer = None if study.streets_from_osm or file is None or not file.endswith(".gpkg") else "streets"
+        check_streets_near(
+            engine.demand, engine.demand_snap, engine.tree, max_snap_m=max_snap_m, file=file, layer=layer
+        )
     return evaluate(study, options, cells, engine, generated=generated, progress=report)
 
 
@@ -192,6 +198,11 @@ def evaluate(
             "flagged",
             detail=f"> {options.max_snap_m:g} m",
         )
+    pieces = None
+    if engine.mode == "walk":
+        assert engine.network is not None and fsnap is not None and engine.demand_snap is not None
+        pieces = coverage.street_pieces(cells, engine.demand_snap, fac, fsnap, engine.network, book.types)
+        _flag_cut_off(vlog, pieces, set(fac.loc[fsnap.ok, "type"]), book)
     keys = list(book.types) if previous is None or types is None else [t for t in book.types if t in set(types)]
     cov = coverage.cell_coverage(
         cells, fac, book, engine, types=keys, facility_snap=fsnap, progress=lambda s, f: report(s, 0.4 + 0.4 * f)
@@ -211,7 +222,7 @@ def evaluate(
     subs = _sub_districts(comm_out, out_cells, book) if "sub_district" in comm_out.columns else None
     validation = pd.concat([study.validation, vlog.frame()], ignore_index=True)
     stamp = generated or dt.datetime.now()
-    summary = _summary(study, options, out_cells, comm_out, fac_out, checks, validation, engine, stamp)
+    summary = _summary(study, options, out_cells, comm_out, fac_out, checks, validation, engine, pieces, stamp)
     report("done", 1.0)
     return Analysis(
         study=study,
@@ -282,7 +293,62 @@ def _sub_districts(comm: pd.DataFrame, cells: pd.DataFrame, book) -> pd.DataFram
     return out.rename_axis("sub_district").reset_index()
 
 
-def _summary(study: Study, options: Options, cells, comm, fac, checks, validation, engine, generated) -> dict:
+def _flag_cut_off(vlog: validate.ValidationLog, pieces: pd.DataFrame, present: set[str], book) -> None:
+    """One validation record per street piece whose residents reach no facility of a type found elsewhere."""
+    for row in pieces.itertuples(index=False):
+        missing = [t for t in book.types if t in present and getattr(row, f"facilities_{t}") == 0]
+        if not missing:
+            continue
+        ids = row.example_cell_ids
+        shown = ", ".join(ids) + (f" and {row.cells - len(ids)} more" if row.cells > len(ids) else "")
+        vlog.add(
+            "streets",
+            f"piece-{row.piece}",
+            "street_piece_cut_off",
+            "flagged",
+            detail=f"street piece {row.piece} ({row.nodes} nodes) holds {row.cells} cell(s) with "
+            f"{row.residents:,.0f} residents and no {', '.join(missing)}; cells {shown}",
+        )
+
+
+def _network_summary(
+    engine: ReachEngine, fac: pd.DataFrame, cells, pieces: pd.DataFrame | None, types: Iterable[str]
+) -> dict | None:
+    """The street network's size, its pieces and who is cut off (None for straight-line runs)."""
+    net = engine.network
+    if net is None or pieces is None:
+        return None
+    assert engine.demand_snap is not None
+    pop = cells["population"].to_numpy(dtype=float)
+    dist = cells[[naming.dist(t) for t in types]].to_numpy(dtype=float)
+    return {
+        "nodes": net.n_nodes,
+        "segments": len(net.seg_len),
+        "cells_not_snapped": int((~engine.demand_snap.ok).sum()),
+        "facilities_not_snapped": int(fac["snap_distance_m"].isna().sum()),
+        "pieces": net.n_pieces,
+        "main_piece_nodes": int((net.piece == 0).sum()),
+        "pieces_with_residents": len(pieces),
+        "residents_far_from_street": round(float(pop[~engine.demand_snap.ok].sum())),
+        "residents_off_main_piece": round(float(pieces.loc[pieces["piece"] > 0, "residents"].sum())),
+        # residents whose cell reaches no facility of any type
+        "residents_reaching_nothing": round(float(pop[np.isnan(dist).all(axis=1)].sum())) if dist.shape[1] else 0,
+    }
+
+
+def _pieces_coverage(cov: dict, pieces: pd.DataFrame | None, net_summary: dict | None) -> dict:
+    """Split each type's unreachable residents into far-from-street and on pieces without one."""
+    for key, c in cov.items():
+        if pieces is None or net_summary is None:
+            c["residents_far_from_street"] = c["residents_on_pieces_without_facility"] = None
+            continue
+        c["residents_far_from_street"] = net_summary["residents_far_from_street"]
+        without = pieces.loc[pieces[f"facilities_{key}"] == 0, "residents"].sum()
+        c["residents_on_pieces_without_facility"] = round(float(without))
+    return cov
+
+
+def _summary(study: Study, options: Options, cells, comm, fac, checks, validation, engine, pieces, generated) -> dict:
     from planner import __version__
 
     book = study.rulebook
@@ -300,7 +366,7 @@ def _summary(study: Study, options: Options, cells, comm, fac, checks, validatio
             "share_passing": n_pass / (n_pass + n_fail) if n_pass + n_fail else None,
             "numbers": {k: {"value": n.value, "source": n.source, "status": n.status} for k, n in rule.numbers.items()},
         }
-    net = engine.network
+    network = _network_summary(engine, fac, cells, pieces, book.types)
     return {
         "planner_version": __version__,
         "study": study.name,
@@ -329,16 +395,9 @@ def _summary(study: Study, options: Options, cells, comm, fac, checks, validatio
             "cells": len(cells),
             "facilities": {k: int((fac["type"] == k).sum()) for k in book.types},
         },
-        "coverage": coverage.district_coverage(cells, book, book.types),
+        "coverage": _pieces_coverage(coverage.district_coverage(cells, book, book.types), pieces, network),
         "rules": rules,
-        "network": None
-        if net is None
-        else {
-            "nodes": net.n_nodes,
-            "segments": len(net.seg_len),
-            "cells_not_snapped": int((~engine.demand_snap.ok).sum()),
-            "facilities_not_snapped": int(fac["snap_distance_m"].isna().sum()),
-        },
+        "network": network,
         "validation": {"records": len(validation), "by_reason": validation["reason"].value_counts().to_dict()},
         "sources": [s.__dict__ for s in study.sources],
     }

@@ -226,10 +226,14 @@ def _print_summary(summary: dict, written: dict, seconds: float, book) -> None:
     print("\nResidents within the service radius:")
     for key, c in summary["coverage"].items():
         t = book.types[key]
+        # residents who reach none although the district has one (streets in pieces or too far)
+        cut_off = c.get("residents_unreachable") and summary["district"]["facilities"].get(key)
+        none = f"  {c['share_unreachable']:.1%} reach none" if cut_off else ""
         print(
             f"  {_pad(t.name_en, 28)} {_pad(t.name_zh, 20)} {c['radius_m']:>6.0f} m  {c['share_covered']:>6.1%}  "
-            f"({c['residents_covered']:,} of {c['residents']:,})"
+            f"({c['residents_covered']:,} of {c['residents']:,}){none}"
         )
+    _print_unreachable(summary, book)
     print("\nCommunities meeting each standard:")
     for _rid, r in summary["rules"].items():
         assessed = r["communities_passing"] + r["communities_failing"]
@@ -243,6 +247,42 @@ def _print_summary(summary: dict, written: dict, seconds: float, book) -> None:
         )
     folder = Path(next(iter(written.values()))).parent
     print(f"\nWrote {len(written)} files to {folder}/ in {seconds:.1f} s")
+
+
+def _print_unreachable(summary: dict, book) -> None:
+    """Say who reaches nothing because the streets are in pieces or too far, and what to do."""
+    net = summary.get("network")
+    if not net or (net["pieces"] <= 1 and not net["residents_far_from_street"]):
+        return
+    present = [k for k, n in summary["district"]["facilities"].items() if n]  # a type with none is just 0 %
+    if not present:
+        return
+    worst_key = max(present, key=lambda k: summary["coverage"][k]["residents_unreachable"])
+    worst = summary["coverage"][worst_key]
+    if not worst["residents_unreachable"]:
+        return
+    print(
+        f"\n{worst['residents_unreachable']:,} residents ({worst['share_unreachable']:.1%}) reach no "
+        f"{book.types[worst_key].name_en.lower()} over the streets (see 'reach none' for each type); they are "
+        "counted as not covered above:"
+    )
+    if net["residents_far_from_street"]:
+        print(
+            f"  {net['residents_far_from_street']:,} live in {net['cells_not_snapped']:,} cell(s) farther than "
+            f"{summary['parameters']['max_snap_m']:g} m from any street (validation.csv: far_from_street)"
+        )
+    if net["pieces"] > 1:
+        print(
+            f"  the street network is in {net['pieces']:,} pieces (the largest has {net['main_piece_nodes']:,} of "
+            f"{net['nodes']:,} nodes); {net['residents_off_main_piece']:,} residents live on the "
+            "smaller ones (validation.csv: street_piece_cut_off)"
+        )
+    if net["residents_reaching_nothing"]:
+        print(f"  {net['residents_reaching_nothing']:,} residents reach no facility of any type")
+    print(
+        "  What to do: use a street extract wider than the district, raise --max-snap for cells just beyond the "
+        "streets, or add the missing links that join the pieces."
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

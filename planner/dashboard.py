@@ -76,6 +76,9 @@ def kpis(result: Analysis, focus_type: str, lang: str, *, base: Analysis | None 
         article=article(name, lang),
     )
     out.append(Kpi(label, f"{_pct(cov['share_covered'])}", delta, sentence))
+    unreachable = _unreachable_kpi(result, focus_type, lang, base)
+    if unreachable is not None:
+        out.append(unreachable)
     for rid in _headline_rules(result):
         n, total = _rule_counts(result, rid)
         delta = None
@@ -92,6 +95,28 @@ def kpis(result: Analysis, focus_type: str, lang: str, *, base: Analysis | None 
             )
         )
     return out
+
+
+def _unreachable_kpi(result: Analysis, focus_type: str, lang: str, base: Analysis | None) -> Kpi | None:
+    """Residents who reach no facility of the type (streets in pieces or too far), with what to do.
+
+    None when everybody reaches one (so a connected district shows no extra card) or the
+    district has no facility of the type (its 0 % coverage says it). No change is shown: the
+    app colours a rise green, which would be wrong for this figure.
+    """
+    cov = result.summary["coverage"][focus_type]
+    before = base.summary["coverage"][focus_type]["residents_unreachable"] if base is not None else 0
+    has_one = result.summary["district"]["facilities"].get(focus_type, 0) > 0
+    if not has_one or not (cov["residents_unreachable"] or before):
+        return None
+    name = in_sentence(result.study.rulebook.types[focus_type].name(lang), lang)
+    sentence = t("kpi_unreachable_sentence", lang, n=cov["residents_unreachable"], type=name)
+    net = result.summary.get("network") or {}
+    if net.get("pieces", 1) > 1 or net.get("residents_far_from_street"):
+        snap = result.summary["parameters"]["max_snap_m"]
+        far = net["residents_far_from_street"]
+        sentence += " " + t("kpi_unreachable_network", lang, pieces=net["pieces"], far=far, snap=snap)
+    return Kpi(t("kpi_unreachable", lang, type=name), _pct(cov["share_unreachable"]), None, sentence)
 
 
 def short_rule_name(rule: CommunityRule, lang: str) -> str:

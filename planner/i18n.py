@@ -95,6 +95,18 @@ LABELS: dict[str, tuple[str, str]] = {
         "{covered:,} of {total:,} residents ({share:.0%}) live within {radius:g} m of {article}{type}",
         "{total:,}名居民中有{covered:,}人({share:.0%})居住在{type}{radius:g}米范围内",
     ),
+    "kpi_unreachable": ("Reach no {type}", "无法到达{type}"),
+    "kpi_unreachable_sentence": (
+        "{n:,} residents reach no {type} over the streets; they count as not covered",
+        "{n:,}名居民沿道路无法到达任何{type},按未覆盖计",
+    ),
+    "kpi_unreachable_network": (
+        "The street network is in {pieces:,} piece(s) and {far:,} residents live farther than {snap:g} m from a "
+        "street. Upload a street file wider than the district, or add the missing links that join the pieces "
+        "(validation.csv lists them).",
+        "路网分为{pieces:,}个互不连通的片段,另有{far:,}名居民距道路超过{snap:g}米。请上传范围更大的路网,"
+        "或补上连接各片段的缺失道路(见validation.csv)。",
+    ),
     "residents_unit": ("residents", "人"),
     # map
     "map": ("Map", "地图"),
@@ -360,6 +372,7 @@ _CLI_TO_APP = (
     (r"--input-crs", "“{input_crs}”"),
     (r"(?:pass|give) --streets(?: FILE)?(?: \([^)]*\))?", "upload a file in “{upload_streets}”"),
     (r"use --mode euclidean", "choose “{mode_euclidean}” in “{mode}”"),
+    (r"; if the streets are only a little farther away, raise --max-snap", ""),  # no such control in the app
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,8 +22,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
+from scipy.sparse.csgraph import connected_components
 
-from planner.errors import InputError, NetworkError
+from planner.errors import CRSError, InputError, NetworkError
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +160,26 @@ class Network:
         """A spatial index over the segments (built on demand; cache the result)."""
         return shapely.STRtree(self.segments())
 
+    @cached_property
+    def piece(self) -> np.ndarray:
+        """The connected piece of each node: 0 is the largest piece, then by falling size.
+
+        Two nodes are in one piece when a walk along the streets joins them. Pieces of equal
+        size are numbered by their lowest node, so the numbering is deterministic.
+        """
+        n, label = connected_components(self.graph, directed=False)
+        size = np.bincount(label, minlength=n)
+        first = np.full(n, self.n_nodes, dtype=np.int64)
+        np.minimum.at(first, label, np.arange(self.n_nodes))
+        rank = np.empty(n, dtype=np.int64)
+        rank[np.lexsort((first, -size))] = np.arange(n)
+        return rank[label]
+
+    @property
+    def n_pieces(self) -> int:
+        """The number of connected pieces (1 for a connected network)."""
+        return int(self.piece.max()) + 1 if self.n_nodes else 0
+
 
 def build_network(streets: gpd.GeoDataFrame) -> Network:
     """Build the walking graph from street lines in a metric CRS."""
@@ -249,6 +271,12 @@ class Snap:
         off, along = self.offset[self.ok], self.along[self.ok]
         return u, off + along, v, off + (net.seg_len[seg] - along)
 
+    def piece(self, net: Network) -> np.ndarray:
+        """The network piece (:attr:`Network.piece`) of each point, -1 where not snapped."""
+        out = np.full(len(self.segment), -1, dtype=np.int64)
+        out[self.ok] = net.piece[net.seg_u[self.segment[self.ok]]]
+        return out
+
 
 def snap_points(points: np.ndarray, net: Network, tree: shapely.STRtree, *, max_snap_m: float) -> Snap:
     """Locate points (a shapely Point array in the network's CRS) on their nearest segment."""
@@ -270,3 +298,39 @@ def snap_points(points: np.ndarray, net: Network, tree: shapely.STRtree, *, max_
         along[pt_idx] = t * net.seg_len[seg_idx]
         offset[pt_idx] = np.hypot(*(p - foot).T)
     return Snap(segment, along, offset)
+
+
+def check_streets_near(
+    points: np.ndarray,
+    snap: Snap,
+    tree: shapely.STRtree,
+    *,
+    max_snap_m: float,
+    file: str | None = None,
+    layer: str | None = None,
+) -> None:
+    """Refuse streets that lie nowhere near the demand points: a CRS mistake, or another place.
+
+    When not one point is within ``max_snap_m`` of a street, every walking distance would be
+    missing and the analysis would say that nobody reaches anything; that is almost always a
+    wrong coordinate system on one layer (or streets of another city), so it is an error.
+
+    Raises
+    ------
+    CRSError
+        When points exist and none snapped; the message gives the distance from the
+        communities to the nearest street.
+    """
+    if len(points) == 0 or snap.ok.any():
+        return
+    _, gap = tree.query_nearest(points, return_distance=True, all_matches=False)
+    nearest = float(np.min(gap))
+    where = f"{nearest / 1000:,.1f} km" if nearest >= 1000 else f"{nearest:,.0f} m"
+    raise CRSError(
+        f"no analysis cell lies within {max_snap_m:g} m of a street: the streets lie {where} from the "
+        "communities. Check the coordinate system of the streets and of the communities (a missing or wrong "
+        "CRS, or longitude and latitude swapped) and that the streets cover this district; if the streets are "
+        "only a little farther away, raise --max-snap",
+        file=file,
+        layer=layer,
+    )

@@ -38,6 +38,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "farther from any street than the maximum snapping distance; no walking distance",
         "距最近道路超过最大捕捉距离,无法计算步行距离",
     ),
+    "street_piece_cut_off": (
+        "street piece not joined to the rest of the network: its residents reach no facility of the types "
+        "listed; join it with the missing link, or use a wider street extract",
+        "该道路片段未与路网其余部分连通,其居民无法到达所列类型的设施;请补上缺失的连接道路或使用范围更大的路网",
+    ),
     "missing_levels": ("building has no storey count; one storey assumed", "建筑缺少层数,按一层计"),
     "duplicate_column": (
         "column has the same values as another column of the same meaning; the other is used",

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import TOY_CRS, X0, Y0, toy_layers, write_gpkg
+from conftest import SHANGHAI, TOY_CRS, X0, Y0, real_file, toy_layers, write_gpkg
 
 import planner
 from planner import naming
 from planner.cli import main
+from planner.errors import CRSError
 from planner.outputs import json_ready
 
 
@@ -256,3 +259,217 @@ def test_what_if_removing_every_facility_leaves_nobody_covered(toy_gpkg: Path, m
             assert after.cells[naming.dist(key)].isna().all()
             assert after.cells[naming.nearest(key)].isna().all()
             assert after.summary["coverage"][key]["residents_covered"] == 0
+# ---------------------------------------------------------------------------- a street network in pieces
+
+
+def _split_layers() -> dict[str, gpd.GeoDataFrame]:
+    """The toy district with its streets cut in two between x = 300 and x = 500::
+
+        left piece (A): a 100 m grid x 0-300, y 0-400      20 nodes, service station F1 (100,100)
+        right piece (B): a 100 m grid x 500-800, y 0-300   16 nodes, kindergarten F2 (500,200)
+
+    Every generated 100 m cell of A (centres x 50-350) is 50 m from the left piece and at
+    least 150 m from the right one; every cell of B (x 450-750, y up to 350) is at most
+    hypot(50, 50) = 70.7 m from the right piece. So A's 9,000 residents reach no kindergarten
+    and B's 8,000 no service station; nobody is farther than 300 m from a street.
+    """
+    layers = toy_layers()
+    lines = [shapely.LineString([(X0 + x, Y0 + y) for y in range(0, 401, 100)]) for x in range(0, 301, 100)]
+    lines += [shapely.LineString([(X0 + x, Y0 + y) for x in range(0, 301, 100)]) for y in range(0, 401, 100)]
+    lines += [shapely.LineString([(X0 + x, Y0 + y) for y in range(0, 301, 100)]) for x in range(500, 801, 100)]
+    lines += [shapely.LineString([(X0 + x, Y0 + y) for x in range(500, 801, 100)]) for y in range(0, 301, 100)]
+    layers["streets"] = gpd.GeoDataFrame({"highway": ["residential"] * len(lines)}, geometry=lines, crs=TOY_CRS)
+    return layers
+
+
+@pytest.fixture
+def split_gpkg(tmp_path: Path) -> Path:
+    return write_gpkg(tmp_path / "split.gpkg", _split_layers())
+
+
+def test_residents_on_a_piece_without_a_facility_are_counted_unreachable(split_gpkg: Path) -> None:
+    result = planner.analyze(split_gpkg)
+    net, cov = result.summary["network"], result.summary["coverage"]
+    assert net["pieces"] == 2 and net["main_piece_nodes"] == 20 and net["nodes"] == 36
+    assert net["pieces_with_residents"] == 2
+    assert net["residents_far_from_street"] == 0 and net["cells_not_snapped"] == 0
+    assert net["residents_off_main_piece"] == 8000
+    assert net["residents_reaching_nothing"] == 0  # A reaches the station, B the kindergarten
+    cs, kg, day = cov["community_service"], cov["kindergarten"], cov["elderly_day_care"]
+    assert cs["residents_unreachable"] == cs["residents_on_pieces_without_facility"] == 8000
+    assert cs["share_unreachable"] == pytest.approx(8000 / 17000)
+    assert kg["residents_unreachable"] == kg["residents_on_pieces_without_facility"] == 9000
+    assert np.isnan(kg["median_distance_m"])  # 9,000 of 17,000 reach none: more than half
+    assert day["residents_unreachable"] == 17000  # none in the district at all
+    for c in cov.values():  # every share counts the unreachable in its denominator
+        assert c["residents"] == 17000
+        assert c["residents_unreachable"] == c["residents_far_from_street"] + c["residents_on_pieces_without_facility"]
+    # the cells agree: NaN distance exactly for B's cells (service station) and A's (kindergarten)
+    cells = result.cells
+    assert cells.loc[cells[naming.dist("community_service")].isna(), "community_id"].unique().tolist() == ["B"]
+    assert cells.loc[cells[naming.dist("kindergarten")].isna(), "community_id"].unique().tolist() == ["A"]
+
+
+def test_validation_lists_each_cut_off_piece_once(split_gpkg: Path) -> None:
+    """One record per piece (not per cell), naming only the types found on another piece."""
+    v = planner.analyze(split_gpkg).validation
+    cut = v.loc[v["reason"] == "street_piece_cut_off"].set_index("id")
+    assert cut.index.tolist() == ["piece-0", "piece-1"]
+    assert (cut["layer"] == "streets").all() and (cut["action"] == "flagged").all()
+    main_piece, small = cut.loc["piece-0", "message_en"], cut.loc["piece-1", "message_en"]
+    assert "9,000 residents and no kindergarten;" in main_piece and "(20 nodes)" in main_piece
+    assert "8,000 residents and no community_service;" in small and "(16 nodes)" in small
+    assert "missing link" in small and "缺失的连接道路" in cut.loc["piece-1", "message_zh"]
+    assert "elderly_day_care" not in small  # none anywhere: not a street problem
+
+
+def test_cli_prints_who_reaches_nothing_and_what_to_do(split_gpkg: Path, tmp_path: Path, capsys) -> None:
+    assert main(["analyze", str(split_gpkg), "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text("utf-8"))
+    covered = summary["coverage"]["community_service"]["residents_covered"]
+    assert next(x for x in lines if "Community service complex" in x).endswith(
+        f"({covered:,} of 17,000)  47.1% reach none"
+    )
+    assert next(x for x in lines if "Elderly day-care" in x).endswith("(0 of 17,000)")  # none to reach
+    assert "9,000 residents (52.9%) reach no kindergarten over the streets" in out
+    assert (
+        "the street network is in 2 pieces (the largest has 20 of 36 nodes); 8,000 residents live on the smaller" in out
+    )
+    assert "wider than the district" in out and "--max-snap" in out and "missing links" in out
+    assert summary["coverage"]["kindergarten"]["residents_unreachable"] == 9000
+    assert summary["coverage"]["kindergarten"]["median_distance_m"] is None  # NaN written as null
+    assert summary["network"]["pieces"] == 2
+
+
+def test_app_and_report_show_the_unreachable(split_gpkg: Path) -> None:
+    from planner.dashboard import kpis
+    from planner.report.content import build_content
+
+    result = planner.analyze(split_gpkg)
+    card = kpis(result, "kindergarten", "en")[3]
+    assert card.label == "Reach no kindergarten" and card.value == "53%"
+    assert "9,000 residents reach no kindergarten" in card.sentence and "2 piece(s)" in card.sentence
+    assert kpis(result, "kindergarten", "zh")[3].label == "无法到达幼儿园"
+    assert len(kpis(result, "elderly_day_care", "en")) == len(kpis(result, "kindergarten", "en")) - 1  # none at all
+    en = build_content(result, "en").headlines
+    assert any("53% reach no kindergarten at all over the streets" in h for h in en)
+    assert not any("reach no elderly" in h for h in en)
+    assert any("无法到达任何幼儿园" in h for h in build_content(result, "zh").headlines)
+
+
+def test_a_connected_network_adds_nothing(toy_gpkg: Path, tmp_path: Path, capsys) -> None:
+    """The toy grid is one piece: no cut-off records, no extra KPI, the CLI says nothing more."""
+    from planner.dashboard import kpis
+
+    result = planner.analyze(toy_gpkg)
+    assert result.summary["network"]["pieces"] == 1
+    assert result.summary["network"]["residents_off_main_piece"] == 0
+    assert "street_piece_cut_off" not in set(result.validation["reason"])
+    assert [k.label for k in kpis(result, "kindergarten", "en")][3] != "Reach no kindergarten"
+    assert main(["analyze", str(toy_gpkg), "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "What to do" not in out and "pieces" not in out
+
+
+def test_sample_network_is_one_piece_and_everybody_reaches_every_type() -> None:
+    """The bundled sample's figures do not change: its street network is connected."""
+    s = planner.analyze().summary
+    assert s["network"]["pieces"] == 1 and s["network"]["residents_off_main_piece"] == 0
+    assert all(c["residents_unreachable"] == 0 for c in s["coverage"].values())
+
+
+def test_streets_450_km_from_the_communities_are_refused(tmp_path: Path, capsys) -> None:
+    """The toy streets moved 450,350 m north: the nearest cell centre (y = 350) is then exactly
+    450 km from the nearest street (y = 450,350), so no cell snaps: a refusal naming the file."""
+    layers = toy_layers()
+    layers["streets"] = layers["streets"].set_geometry(layers["streets"].geometry.translate(0, 450_350))
+    path = write_gpkg(tmp_path / "far.gpkg", layers)
+    with pytest.raises(CRSError, match=r"the streets lie 450\.0 km from the communities") as info:
+        planner.analyze(path)
+    assert info.value.file == str(path) and info.value.layer == "streets"
+    assert main(["analyze", str(path), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "coordinate system" in err and f"file {path}; layer 'streets'" in err
+
+
+# ---------------------------------------------------------------------------- real data: Shanghai
+
+
+@pytest.fixture(scope="module")
+def shanghai(tmp_path_factory: pytest.TempPathFactory) -> planner.Analysis:
+    """The sample's communities and facilities, shrunk to 45 % and moved onto the Shanghai Jing'an
+    drive extract (``../shared/data/real/shanghai_jingan_drive_osmnx.osm``, OpenStreetMap, ODbL),
+    whose streets fall apart into many pieces."""
+    from planner.network import read_osm_streets
+    from planner.study import sample_path
+
+    streets = real_file(SHANGHAI)
+    box = read_osm_streets(streets).total_bounds
+    folder = tmp_path_factory.mktemp("shanghai")
+    layers = {n: gpd.read_file(sample_path(), layer=n) for n in ("communities", "facilities")}
+    cb = layers["communities"].total_bounds
+    origin = ((cb[0] + cb[2]) / 2, (cb[1] + cb[3]) / 2)
+    shift = ((box[0] + box[2]) / 2 - origin[0], (box[1] + box[3]) / 2 - origin[1])
+    files = {}
+    for name, gdf in layers.items():
+        moved = gdf.geometry.scale(0.45, 0.45, origin=origin).translate(*shift)
+        files[name] = folder / f"{name}.gpkg"
+        gdf.set_geometry(moved).to_file(files[name], layer=name)
+    return planner.analyze(planner.load_study(streets=streets, **files))
+
+
+def _components_by_networkx(result: planner.Analysis) -> tuple[nx.Graph, np.ndarray, np.ndarray]:
+    """Pieces of the streets by networkx, and the piece of each cell and facility.
+
+    Independent of planner's CSR graph and snapping: nodes are the lines' vertices rounded to
+    the millimetre, points go to the nearest street LINE (not segment) within max_snap_m.
+    """
+    from planner.network import NODE_DECIMALS
+
+    lines = shapely.get_parts(result.study.streets.geometry.values)
+    graph = nx.Graph()
+    for geom in lines:
+        xy = [tuple(p) for p in np.round(shapely.get_coordinates(geom), NODE_DECIMALS)]
+        graph.add_edges_from((a, b) for a, b in itertools.pairwise(xy) if a != b)
+    comp = {node: i for i, nodes in enumerate(nx.connected_components(graph)) for node in nodes}
+    tree = shapely.STRtree(lines)
+
+    def piece(points: np.ndarray) -> np.ndarray:
+        out = np.full(len(points), -1)
+        pt, ln = tree.query_nearest(points, max_distance=result.options.max_snap_m, all_matches=False)
+        out[pt] = [comp[tuple(np.round(shapely.get_coordinates(lines[i])[0], NODE_DECIMALS))] for i in ln]
+        return out
+
+    return graph, piece(result.engine.demand), piece(result.facilities.geometry.values)
+
+
+@pytest.mark.slow
+@pytest.mark.real
+def test_shanghai_pieces_and_unreachable_residents_match_networkx(shanghai: planner.Analysis) -> None:
+    result = shanghai
+    graph, cell_piece, fac_piece = _components_by_networkx(result)
+    net = result.summary["network"]
+    sizes = sorted((len(c) for c in nx.connected_components(graph)), reverse=True)
+    assert net["pieces"] == len(sizes) > 1
+    assert net["main_piece_nodes"] == sizes[0] and net["nodes"] == graph.number_of_nodes()
+    pop = result.cells["population"].to_numpy(dtype=float)
+    ftype = result.facilities["type"].to_numpy()
+    assert net["residents_far_from_street"] == round(pop[cell_piece < 0].sum())
+    assert net["pieces_with_residents"] == len(set(cell_piece[cell_piece >= 0]))
+    cut_off = set()
+    for key, c in result.summary["coverage"].items():
+        with_one = set(fac_piece[(ftype == key) & (fac_piece >= 0)])
+        none = (cell_piece < 0) | ~np.isin(cell_piece, list(with_one))
+        assert c["residents_unreachable"] == round(pop[none].sum()), key
+        assert result.cells[naming.dist(key)].isna().to_numpy().tolist() == none.tolist(), key
+        if with_one:
+            cut_off |= set(cell_piece[(cell_piece >= 0) & none])
+    assert any(c["residents_unreachable"] for c in result.summary["coverage"].values())
+    nothing = np.ones(len(pop), dtype=bool)
+    for key in result.summary["coverage"]:
+        with_one = set(fac_piece[(ftype == key) & (fac_piece >= 0)])
+        nothing &= (cell_piece < 0) | ~np.isin(cell_piece, list(with_one))
+    assert net["residents_reaching_nothing"] == round(pop[nothing].sum()) > 0
+    assert (result.validation["reason"] == "street_piece_cut_off").sum() == len(cut_off)

@@ -16,8 +16,8 @@ def test_help_states_each_default_once_and_never_none(command: str, capsys) -> N
         main([command, "--help"])
     text = capsys.readouterr().out
     assert "(default: None)" not in text
-    # each option's help (the text up to the next option) names its default at most once
-    for block in re.split(r"\n  (?=-)", text):
+    # each argument's help (an indented entry, up to the next one) names its default at most once
+    for block in re.split(r"\n  (?=\S)", text)[1:]:
         assert block.count("default") <= 1, block
 
 

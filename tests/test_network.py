@@ -22,8 +22,8 @@ from geopandas.testing import assert_geodataframe_equal
 from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely.geometry import LineString, MultiLineString, Point
 
-from planner.errors import InputError, NetworkError
-from planner.network import NOT_WALKABLE, build_network, read_osm_streets, snap_points
+from planner.errors import CRSError, InputError, NetworkError
+from planner.network import NOT_WALKABLE, build_network, check_streets_near, read_osm_streets, snap_points
 
 CRS = "EPSG:32648"
 X0, Y0 = 404_000.0, 3_396_000.0  # central Chengdu in UTM 48N
@@ -239,6 +239,92 @@ def test_snap_picks_the_nearest_of_two_streets():
 def test_snap_no_points(diagonal):
     snap = snap_points(shapely.points(np.empty((0, 2))), diagonal, diagonal.tree(), max_snap_m=300)
     assert len(snap.segment) == 0 and len(snap.along) == 0 and len(snap.offset) == 0
+
+
+# ---------------------------------------------------------------------------- pieces
+
+
+@pytest.fixture
+def three_pieces():
+    """Three unconnected streets, numbered by falling size::
+
+        (0,200) ---- (100,200)                                 piece 2: 2 nodes
+        (0,100) ---- (100,100) ---- (200,100)                  piece 1: 3 nodes
+        (0,0) ------ (100,0) ------ (200,0) ------ (300,0)     piece 0: 4 nodes
+
+    Listed smallest first, so the numbering cannot come from the input order.
+    """
+    return build_network(
+        streets(
+            line((0, 200), (100, 200)),
+            line((0, 100), (100, 100), (200, 100)),
+            line((0, 0), (100, 0), (200, 0), (300, 0)),
+        )
+    )
+
+
+def test_pieces_are_numbered_by_falling_size(three_pieces):
+    net = three_pieces
+    assert net.n_pieces == 3
+    assert [net.piece[node_of(net, x, 0)] for x in (0, 100, 200, 300)] == [0, 0, 0, 0]
+    assert [net.piece[node_of(net, x, 100)] for x in (0, 100, 200)] == [1, 1, 1]
+    assert [net.piece[node_of(net, x, 200)] for x in (0, 100)] == [2, 2]
+    n, label = connected_components(net.graph, directed=False)  # same partition as scipy's
+    assert n == 3 and len(set(zip(label, net.piece, strict=True))) == 3
+
+
+def test_pieces_of_equal_size_are_numbered_by_their_lowest_node():
+    """Two 2-node streets: the piece holding node 0 is piece 0, whatever the input order."""
+    for order in (1, -1):
+        net = build_network(streets(*[line((0, 0), (100, 0)), line((0, 500), (100, 500))][::order]))
+        assert net.piece[0] == 0 and sorted(net.piece.tolist()) == [0, 0, 1, 1]
+
+
+def test_a_connected_network_is_one_piece(diagonal):
+    assert diagonal.n_pieces == 1 and diagonal.piece.tolist() == [0, 0]
+
+
+def test_snapped_points_know_their_piece(three_pieces):
+    """(50,10) is 10 m from piece 0, (150,90) 10 m from piece 1, (50,190) 10 m from piece 2 and
+    (1000,1000) is beyond max_snap_m: no piece (-1)."""
+    net = three_pieces
+    xy = [(50, 10), (150, 90), (50, 190), (1000, 1000)]
+    snap = snap_points(shapely.points([(X0 + x, Y0 + y) for x, y in xy]), net, net.tree(), max_snap_m=50)
+    assert snap.piece(net).tolist() == [0, 1, 2, -1]
+
+
+# ---------------------------------------------------------------------------- streets nowhere near
+
+
+def test_streets_450_km_away_are_refused_naming_the_file_and_layer(diagonal):
+    """The street (0,0)-(300,400) and points 450 km north of its far end, (300, 400400) and
+    (300, 400500): the nearest is exactly 450,000 m away, so nothing snaps at 300 m."""
+    net = diagonal
+    far = shapely.points([(X0 + 300, Y0 + 450_400), (X0 + 300, Y0 + 450_500)])
+    snap = snap_points(far, net, net.tree(), max_snap_m=300)
+    with pytest.raises(CRSError, match=r"the streets lie 450\.0 km from the communities.*coordinate system") as info:
+        check_streets_near(far, snap, net.tree(), max_snap_m=300, file="streets.gpkg", layer="streets")
+    assert info.value.file == "streets.gpkg" and info.value.layer == "streets"
+    assert "file streets.gpkg; layer 'streets'" in str(info.value) and "--max-snap" in str(info.value)
+
+
+def test_streets_just_beyond_the_snapping_distance_are_refused_in_metres(diagonal):
+    """One point 350 m beyond the street's start, (-210, -280): 350 m > 300 m."""
+    net = diagonal
+    pt = shapely.points([(X0 - 210, Y0 - 280)])
+    snap = snap_points(pt, net, net.tree(), max_snap_m=300)
+    with pytest.raises(CRSError, match="no analysis cell lies within 300 m of a street: the streets lie 350 m"):
+        check_streets_near(pt, snap, net.tree(), max_snap_m=300)
+
+
+def test_streets_near_one_point_are_accepted(diagonal):
+    """One point on the street and one 450 km away: the far one is reported, not refused."""
+    net = diagonal
+    both = shapely.points([(X0 + 150, Y0 + 200), (X0 + 300, Y0 + 450_400)])
+    snap = snap_points(both, net, net.tree(), max_snap_m=300)
+    check_streets_near(both, snap, net.tree(), max_snap_m=300)  # no error
+    empty = shapely.points(np.empty((0, 2)))
+    check_streets_near(empty, snap_points(empty, net, net.tree(), max_snap_m=300), net.tree(), max_snap_m=300)
 
 
 # ---------------------------------------------------------------------------- OSM on real data

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString
 
 from planner import naming
-from planner.coverage import cell_coverage
+from planner.coverage import cell_coverage, district_coverage, street_pieces
 from planner.errors import PlannerError
 from planner.network import NODE_DECIMALS, NOT_WALKABLE, build_network, read_osm_streets
 from planner.reach import make_engine
@@ -216,6 +216,84 @@ def test_cell_coverage_radius_is_inclusive(mode):
         assert out[naming.nearest("kindergarten")].iloc[3:].isna().all()
     assert_geodataframe_equal(cells, cells_before)
     assert_geodataframe_equal(facilities, fac_before)
+
+
+def test_street_pieces_explain_every_unreachable_resident():
+    """Three unconnected streets (pieces by falling size)::
+
+        (0,200) - (100,200)                        piece 2: kindergarten k2 at (50,200)
+        (0,100) - (100,100) - (200,100)            piece 1: primary school s1 at (150,100)
+        (0,0) - (100,0) - (200,0) - (300,0)        piece 0: kindergarten k1 at (250,0)
+
+    Cells (population): a (50,10) 100 and b (250,10) 200 on piece 0; c (50,90) 400 on piece 1;
+    d (50,190) 800 on piece 2; e (1000,1000) 1600 beyond the 50 m snapping distance. A
+    kindergarten k3 at (2000,0) snaps nowhere and seeds nothing.
+
+    Kindergarten: unreachable = c + e = 2000 (e far from streets, c on a piece without one);
+    primary school: a + b + d + e = 2700. Each equals far-from-street + on pieces without one.
+    """
+    book = load_rulebook()
+    net = network(
+        line((0, 200), (100, 200)), line((0, 100), (100, 100), (200, 100)), line((0, 0), (100, 0), (200, 0), (300, 0))
+    )
+    cells = gpd.GeoDataFrame(
+        {"cell_id": list("abcde"), "population": [100.0, 200.0, 400.0, 800.0, 1600.0]},
+        geometry=pts((50, 10), (250, 10), (50, 90), (50, 190), (1000, 1000)),
+        crs=CRS,
+    )
+    fac = gpd.GeoDataFrame(
+        {
+            "facility_id": ["k1", "k2", "s1", "k3"],
+            "type": ["kindergarten", "kindergarten", "primary_school", "kindergarten"],
+        },
+        geometry=pts((250, 0), (50, 200), (150, 100), (2000, 0)),
+        crs=CRS,
+    )
+    engine = make_engine(cells.geometry.values, mode="walk", network=net, max_snap_m=50)
+    fsnap = engine.snap(fac.geometry.values)
+    types = ["kindergarten", "primary_school"]
+    table = street_pieces(cells, engine.demand_snap, fac, fsnap, net, types)
+
+    assert table["piece"].tolist() == [0, 1, 2]
+    assert table["nodes"].tolist() == [4, 3, 2]
+    assert table["cells"].tolist() == [2, 1, 1]
+    assert table["residents"].tolist() == [300.0, 400.0, 800.0]
+    assert table["example_cell_ids"].tolist() == [["a", "b"], ["c"], ["d"]]
+    assert table["facilities_kindergarten"].tolist() == [1, 0, 1]
+    assert table["facilities_primary_school"].tolist() == [0, 1, 0]
+
+    out = cells.join(cell_coverage(cells, fac, book, engine, types=types, facility_snap=fsnap))
+    cov = district_coverage(out, book, types)
+    far = float(cells["population"][~engine.demand_snap.ok].sum())
+    assert far == 1600.0
+    for key, expected in (("kindergarten", 2000), ("primary_school", 2700)):
+        without = table.loc[table[f"facilities_{key}"] == 0, "residents"].sum()
+        assert cov[key]["residents_unreachable"] == expected == far + without
+        assert cov[key]["share_unreachable"] == pytest.approx(expected / 3100)
+        assert out[naming.dist(key)].isna().sum() == {"kindergarten": 2, "primary_school": 4}[key]
+    assert np.isnan(cov["kindergarten"]["median_distance_m"])  # 2000 of 3100 reach none: more than half
+
+
+def test_median_distance_counts_the_unreachable_as_infinitely_far():
+    """Three cells of one resident each at 100 m, 200 m and unreachable (NaN).
+
+    Counting only those who reach one, the median would be 100 m (the first to pass half of
+    2 residents); with the unreachable as infinitely far it is 200 m (half of 3 is 1.5). With
+    the unreachable cell holding 2 of 4 residents (exactly half) it is still 200 m; with 3 of
+    5, more than half, there is no median.
+    """
+    book = load_rulebook()
+    key = "kindergarten"
+
+    def median(pop: list[float]) -> float:
+        cells = pd.DataFrame(
+            {"population": pop, naming.dist(key): [100.0, 200.0, np.nan], naming.covered(key): [True, True, False]}
+        )
+        return district_coverage(cells, book, [key])[key]["median_distance_m"]
+
+    assert median([1.0, 1.0, 1.0]) == 200.0
+    assert median([1.0, 1.0, 2.0]) == 200.0
+    assert np.isnan(median([1.0, 1.0, 3.0]))
 
 
 # ---------------------------------------------------------------------------- properties

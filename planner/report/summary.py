@@ -43,7 +43,14 @@ class SummaryBuilder(ContentBuilder):
             name = in_sentence(self.type_label(t), self.lang)
             share = self.sum_(f"coverage.{t}.share_covered", "share")
             radius = self.sum_(f"coverage.{t}.radius_m", "num")
-            out.append(self.t(key, share=share.text, radius=radius.text, type=name, article=article(name, self.lang)))
+            text = self.t(key, share=share.text, radius=radius.text, type=name, article=article(name, self.lang))
+            # a type with no facility at all is simply 0 % covered; the sentence is about the streets
+            if self.s["coverage"][t].get("residents_unreachable") and self.s["district"]["facilities"].get(t):
+                none = self.sum_(f"coverage.{t}.share_unreachable", "share")
+                text += ("" if self.lang == "zh" else " ") + self.t(
+                    "headline_unreachable", share=none.text, type=name, article=article(name, self.lang)
+                )
+            out.append(text)
         return out
 
     def standards(self) -> list[str]:

@@ -73,6 +73,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{share} of residents live within {radius} m (straight line) of {article}{type}.",
         "{share}的居民居住在{type}{radius}米直线距离内。",
     ),
+    "headline_unreachable": (
+        "{share} reach no {type} at all over the streets (the street network is in pieces or too far from "
+        "them; see validation.csv) and count as not covered.",
+        "{share}的居民沿道路无法到达任何{type}(路网不连通或距离过远,见validation.csv),按未覆盖计。",
+    ),
     "standards_heading": ("Which communities meet the standards", "各社区达标情况"),
     "lead_some": ("{n} of {total} communities", "{total}个社区中有{n}个"),
     "lead_none": ("None of the {total} communities", "{total}个社区均未"),
