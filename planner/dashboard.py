@@ -229,15 +229,16 @@ def rules_table(result: Analysis, lang: str) -> pd.DataFrame:
     rows = []
     for rid, rule in book.rules.items():
         r = result.summary["rules"][rid]
-        sources = sorted({n.source for n in rule.numbers.values()})
-        statuses = sorted({n.status for n in rule.numbers.values()})
+        # officials read the standard or policy document, never a research key (standards.md §6)
+        bases = list(dict.fromkeys(n.basis_zh if lang == "zh" else n.basis_en for n in rule.numbers.values()))
+        statuses = [book.status_name(s, lang) for s in sorted({n.status for n in rule.numbers.values()})]
         rows.append(
             {
                 t("col_rule", lang): rule.name(lang),
                 t("rule_passing", lang): r["communities_passing"],
                 t("rule_failing", lang): r["communities_failing"],
                 t("rule_na", lang): r["communities_not_assessed"],
-                t("source_status", lang): f"{', '.join(sources)} ({', '.join(statuses)})",
+                t("source_status", lang): f"{'; '.join(bases)} ({', '.join(statuses)})",
             }
         )
     return pd.DataFrame(rows)
@@ -281,8 +282,8 @@ def community_checks(result: Analysis, community_id: str, lang: str) -> pd.DataF
                 _fmt_value(v, k) for v, k in zip(checks["threshold"], checks["kind"], strict=True)
             ],
             t("col_reason", lang): checks["reason_zh" if lang == "zh" else "reason_en"].to_numpy(),
-            t("col_source", lang): checks["source"].to_numpy(),
-            t("col_status", lang): checks["status"].to_numpy(),
+            t("col_source", lang): checks["basis_zh" if lang == "zh" else "basis_en"].to_numpy(),
+            t("col_status", lang): [book.status_name(s, lang) for s in checks["status"]],
         }
     )
 
