@@ -6,7 +6,7 @@ without Streamlit). Heavy steps are cached per study (``st.cache_resource``, key
 study's content hash and settings) and treated as read-only; each browser session keeps
 its own scenario in ``st.session_state``. What-if edits are button callbacks, so an edit
 costs one script run; the map's base (Leaflet, streets) stays drawn in the browser and only
-the layers that changed are rebuilt there (``planner.maps``), keeping the zoom.
+the layers that changed are rebuilt there (``planner.app.maps``), keeping the zoom.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import planner
-from planner import assets, catchments, dashboard, maps, report, uploads, whatif
-from planner import scenario as sc
+from planner import report
+from planner.app import assets, catchments, dashboard, maps, uploads, whatif
+from planner.app.maps_style import BASEMAP_KEYS
 from planner.i18n import LANG_NAMES, LANGS, app_message, in_sentence, mode_name, t
-from planner.maps_style import BASEMAP_KEYS
+from planner.plan import scenario as sc
 
 log = logging.getLogger("planner.app")
 
@@ -683,7 +684,7 @@ def downloads_tab(result: planner.Analysis, scenario: sc.Scenario, lang: str) ->
 
         def map_html() -> str:
             m = maps.build_map(shown, options, service_areas=areas, removed=removed)
-            return assets.standalone_html(m, **planner.maps_style.export_heading(shown, options))
+            return assets.standalone_html(m, **planner.app.maps_style.export_heading(shown, options))
 
         c3.download_button(t("dl_map", lang), map_html, f"{stem}-map.html", "text/html")
     report_download(result, scenario, stem, lang)

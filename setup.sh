@@ -19,4 +19,4 @@ else
   echo "setup.sh: no apt-get here; install with your package manager: $APT_PACKAGES" >&2
 fi
 "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt
-"$PYTHON" -m planner.assets install
+"$PYTHON" -m planner.app.assets install

@@ -4,7 +4,7 @@
 - :func:`synthetic_streets` and :func:`synthetic_study`: a reproducible synthetic city in
   EPSG:32648 (UTM 48N, the zone of Chengdu);
 - :func:`nx_graph`: the networkx reference graph with the same nodes and edges as a planner
-  :class:`~planner.network.Network`;
+  :class:`~planner.reach.network.Network`;
 - :class:`Table`: the result table, as aligned text or as markdown;
 - :func:`machine`: the machine and package versions printed with every result.
 
@@ -39,8 +39,8 @@ import pyproj
 import shapely
 
 import planner
-from planner.rules import Rulebook
-from planner.study import Study, locate_in_communities
+from planner.ingest.study import Study, locate_in_communities
+from planner.rules.model import Rulebook
 
 #: the CRS of the synthetic city: WGS 84 / UTM zone 48N (Chengdu)
 CRS = "EPSG:32648"
@@ -276,7 +276,7 @@ def _factor_pair(n: int) -> tuple[int, int]:
 
 
 def synthetic_study(size: Size, *, rulebook: Rulebook | None = None, seed: int = 0) -> Study:
-    """A synthetic district built directly as a :class:`planner.study.Study` in EPSG:32648.
+    """A synthetic district built directly as a :class:`planner.ingest.study.Study` in EPSG:32648.
 
     Streets from :func:`synthetic_streets`; ``communities_side``² square communities tiling
     the street grid's extent, grouped 5 × 5 into sub-districts (街道); ``n_cells`` rectangular
@@ -370,7 +370,7 @@ def synthetic_study(size: Size, *, rulebook: Rulebook | None = None, seed: int =
 # --- networkx reference --------------------------------------------------------------------
 
 
-def nx_graph(net: planner.network.Network) -> Any:
+def nx_graph(net: planner.reach.network.Network) -> Any:
     """An undirected networkx graph with exactly the nodes and edges of a planner network.
 
     Node ``i`` is planner's node ``i``; each planner segment is one edge with its ``length``

@@ -5,7 +5,7 @@ The synthetic district (see ``_common.synthetic_study``): a jittered street grid
 households, staff and governance grids, and facilities of every type of the national
 rulebook, all in EPSG:32648. Timed:
 
-- ``planner.analyze(study, mode="walk")`` on a :class:`planner.study.Study` built directly
+- ``planner.analyze(study, mode="walk")`` on a :class:`planner.ingest.study.Study` built directly
   from GeoDataFrames, with a per-stage breakdown taken from analyze's progress callback;
 - ``planner.load_study`` of the same layers written to a GeoPackage (reading, validation,
   reprojection through WGS84 and back), and ``analyze`` of the loaded study, whose coverage

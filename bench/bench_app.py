@@ -13,7 +13,7 @@ These targets are measured here, not asserted by the test suite: on a machine sh
 other work a first load can take twice as long without anything being wrong
 (``tests/test_browser.py`` records its timings and asserts only bounds that no healthy
 machine misses). Needs ``apt-get install chromium fonts-noto-cjk``, ``pip install
-playwright`` and ``python -m planner.assets install``.
+playwright`` and ``python -m planner.app.assets install``.
 
 Run ``python bench/bench_app.py`` (``--repeat N``: best of N fresh servers, default 3).
 """

@@ -34,9 +34,9 @@ import shapely
 from _common import SIZES, Measure, Table, log, measure, nx_graph, print_header, synthetic_streets
 from scipy.sparse.csgraph import dijkstra
 
-import planner._bounded  # noqa: F401 (imports numba up front, so no step below pays for it)
-from planner.network import Network, build_network
-from planner.reach import ReachEngine, make_engine
+import planner.reach._bounded  # noqa: F401 (imports numba up front, so no step below pays for it)
+from planner.reach.engine import ReachEngine, make_engine
+from planner.reach.network import Network, build_network
 
 TOLERANCE_M = 0.01
 #: the target: the full matrix on 2 cores in under this many seconds

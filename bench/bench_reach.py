@@ -61,9 +61,9 @@ from scipy.sparse.csgraph import dijkstra
 
 import planner
 from planner import naming
-from planner.coverage import cell_coverage
-from planner.network import NOT_WALKABLE, Network, build_network, read_osm_streets
-from planner.reach import make_engine
+from planner.assess.coverage import cell_coverage
+from planner.reach.engine import make_engine
+from planner.reach.network import NOT_WALKABLE, Network, build_network, read_osm_streets
 
 CHENGDU = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "chengdu_central_2018.osm"
 TOLERANCE_M = 0.01
@@ -164,7 +164,7 @@ def scipy_multi_source(net: Network, fac_nodes: np.ndarray, fac_types: np.ndarra
 
 def planner_kernel(net: Network, fac_nodes: np.ndarray, fac_types: np.ndarray, book) -> dict:
     """planner's kernel from the facility nodes, per type, on one thread: the same work as scipy's row."""
-    from planner._dijkstra import nearest_seeds
+    from planner.reach._dijkstra import nearest_seeds
 
     keys = [key for key in book.types if (fac_types == key).any()]
     seeds = [
@@ -337,7 +337,7 @@ _STARTUP = """
 import json, time
 import numpy as np, scipy.sparse as sp
 t1 = time.perf_counter()
-from planner._dijkstra import nearest_seeds
+from planner.reach._dijkstra import nearest_seeds
 t2 = time.perf_counter()
 nearest_seeds(sp.csr_matrix(([1.0], ([0], [1])), shape=(2, 2)), [(np.array([0]), np.array([0.0]), np.array([0]))])
 t3 = time.perf_counter()
@@ -360,13 +360,13 @@ def kernel_startup() -> str:
     ][1:]
     import scipy.sparse as sp
 
-    from planner._dijkstra import nearest_seeds
+    from planner.reach._dijkstra import nearest_seeds
 
     nearest_seeds(sp.csr_matrix(([1.0], ([0], [1])), shape=(2, 2)), [(np.array([0]), np.array([0.0]), np.array([0]))])
     imp = min(r["import_s"] for r in runs)
     first = min(r["first_call_s"] for r in runs)
     return (
-        f"kernel start-up, once per process (fresh subprocess, best of 3): import numba and planner._dijkstra "
+        f"kernel start-up, once per process (fresh subprocess, best of 3): import numba and planner.reach._dijkstra "
         f"{imp:.2f} s, first search (loads the cached compiled kernel) {first:.2f} s; excluded from the steps below"
     )
 

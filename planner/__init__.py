@@ -14,9 +14,9 @@ __version__ = "0.1.0"
 
 from planner.analysis import Analysis, Options, analyze, with_facilities
 from planner.errors import CRSError, InputError, NetworkError, PlannerError, RulebookError
+from planner.ingest.study import Study, load_study, sample_path
 from planner.outputs import write_results
-from planner.rules import Rulebook, load_rulebook
-from planner.study import Study, load_study, sample_path
+from planner.rules.model import Rulebook, load_rulebook
 
 __all__ = [
     "Analysis",

@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner import cells as cells_mod
-from planner import compliance, coverage, naming, validate
+from planner import naming
+from planner.assess import compliance, coverage
 from planner.errors import PlannerError
-from planner.network import Network, Snap, build_network, check_streets_near
-from planner.reach import MODES, ReachEngine, make_engine
-from planner.study import Study, load_study
+from planner.ingest import validate
+from planner.ingest.study import Study, load_study
+from planner.reach import cells as cells_mod
+from planner.reach.engine import MODES, ReachEngine, make_engine
+from planner.reach.network import Network, Snap, build_network, check_streets_near
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ def analyze(
     Parameters
     ----------
     study
-        A :class:`~planner.study.Study`, a path to one (see :func:`~planner.study.load_study`),
+        A :class:`~planner.ingest.study.Study`, a path to one (see :func:`~planner.ingest.study.load_study`),
         or None for the bundled sample district.
     mode
         ``"walk"`` (network distance over the streets) or ``"euclidean"`` (straight line).

@@ -95,7 +95,7 @@ def _study_args(p: argparse.ArgumentParser) -> None:
 def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = None):
     """Read the study named by the shared options and analyse it."""
     import planner
-    from planner.study import load_study
+    from planner.ingest.study import load_study
 
     bar("reading the study", 0.0)
     study = load_study(
@@ -325,7 +325,8 @@ def _app_args(sub: argparse._SubParsersAction) -> None:
 def _run_app(args: argparse.Namespace) -> int:
     import os
 
-    from planner import appserver, assets
+    from planner.app import assets
+    from planner.app import server as appserver
 
     root = Path(__file__).resolve().parent.parent
     app = root / "app.py"

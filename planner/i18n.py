@@ -325,9 +325,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "q_layer_cells": ("population cells", "人口分析单元"),
     "q_layer_buildings": ("buildings", "建筑"),
     "assets_missing": (
-        "The map library is not installed in static/ (run: python -m planner.assets install); "
+        "The map library is not installed in static/ (run: python -m planner.app.assets install); "
         "loading it from the internet instead.",
-        "地图库未安装在static/中(请运行:python -m planner.assets install),暂从互联网加载。",
+        "地图库未安装在static/中(请运行:python -m planner.app.assets install),暂从互联网加载。",
     ),
 }
 

@@ -344,7 +344,7 @@ def test_cli_prints_who_reaches_nothing_and_what_to_do(split_gpkg: Path, tmp_pat
 
 
 def test_app_and_report_show_the_unreachable(split_gpkg: Path) -> None:
-    from planner.dashboard import kpis
+    from planner.app.dashboard import kpis
     from planner.report.content import build_content
 
     result = planner.analyze(split_gpkg)
@@ -361,7 +361,7 @@ def test_app_and_report_show_the_unreachable(split_gpkg: Path) -> None:
 
 def test_a_connected_network_adds_nothing(toy_gpkg: Path, tmp_path: Path, capsys) -> None:
     """The toy grid is one piece: no cut-off records, no extra KPI, the CLI says nothing more."""
-    from planner.dashboard import kpis
+    from planner.app.dashboard import kpis
 
     result = planner.analyze(toy_gpkg)
     assert result.summary["network"]["pieces"] == 1
@@ -402,8 +402,8 @@ def shanghai(tmp_path_factory: pytest.TempPathFactory) -> planner.Analysis:
     """The sample's communities and facilities, shrunk to 45 % and moved onto the Shanghai Jing'an
     drive extract (``../shared/data/real/shanghai_jingan_drive_osmnx.osm``, OpenStreetMap, ODbL),
     whose streets fall apart into many pieces."""
-    from planner.network import read_osm_streets
-    from planner.study import sample_path
+    from planner.ingest.study import sample_path
+    from planner.reach.network import read_osm_streets
 
     streets = real_file(SHANGHAI)
     box = read_osm_streets(streets).total_bounds
@@ -426,7 +426,7 @@ def _components_by_networkx(result: planner.Analysis) -> tuple[nx.Graph, np.ndar
     Independent of planner's CSR graph and snapping: nodes are the lines' vertices rounded to
     the millimetre, points go to the nearest street LINE (not segment) within max_snap_m.
     """
-    from planner.network import NODE_DECIMALS
+    from planner.reach.network import NODE_DECIMALS
 
     lines = shapely.get_parts(result.study.streets.geometry.values)
     graph = nx.Graph()

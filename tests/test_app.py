@@ -213,7 +213,7 @@ def test_uploaded_layer_states_its_own_crs(app, district, tmp_path):
     import geopandas as gpd
     import shapely
 
-    from planner.crs import transform_geometries, wgs84_to_gcj02
+    from planner.ingest.crs import transform_geometries, wgs84_to_gcj02
 
     comm = tmp_path / "c.gpkg"
     gpd.read_file(district, layer="communities").to_crs(4326).to_file(comm, layer="communities")
@@ -521,7 +521,7 @@ def test_planner_app_refuses_a_missing_study(tmp_path):
 
 def test_a_failing_map_shows_a_message_not_a_traceback(district, monkeypatch):
     """Issue 14.6: whatever goes wrong in one part of the page, the app shows a message there."""
-    from planner import maps
+    from planner.app import maps
 
     def broken(*args, **kwargs):
         raise KeyError("['highway'] not in index")

@@ -9,7 +9,7 @@ timings a person waits for under ``tests/artifacts/`` (git-ignored): the first l
 server just started (imports and the sample's analysis included), a what-if add until the
 map shows it, and the load for the next visitor. Their targets are measured by
 ``bench/bench_app.py``; this test asserts only bounds that no healthy machine misses. Needs ``apt-get install chromium
-fonts-noto-cjk``, ``pip install playwright`` and ``python -m planner.assets install``; run
+fonts-noto-cjk``, ``pip install playwright`` and ``python -m planner.app.assets install``; run
 with ``pytest tests/test_browser.py``.
 """
 
@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from planner import assets
+from planner.app import assets
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -60,7 +60,7 @@ def _free_port() -> int:
 def app_url(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set PLANNER_CHROMIUM)")
-    assert assets.is_installed(), "Leaflet is not in static/: run `python -m planner.assets install` first"
+    assert assets.is_installed(), "Leaflet is not in static/: run `python -m planner.app.assets install` first"
     env = {**os.environ, "PLANNER_LANG": "en"}
     sample = ROOT / "data" / "sample" / "district.gpkg"
     if not sample.exists():

@@ -1,4 +1,4 @@
-"""planner.catchments: per-facility service areas agree with coverage."""
+"""planner.app.catchments: per-facility service areas agree with coverage."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 import planner
-from planner import catchments
+from planner.app import catchments
 
 sys.path.insert(0, str(Path(__file__).parent))
 from district_fixture import write_district
@@ -81,7 +81,7 @@ def test_updated_areas_equal_a_fresh_computation(result):
     import pyproj
     from district_fixture import CRS, X0, Y0
 
-    from planner import scenario as sc
+    from planner.plan import scenario as sc
 
     lon, lat = pyproj.Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(X0 + 1500, Y0 + 250)
     key = "elderly_day_care"

@@ -1,4 +1,4 @@
-"""Tests for planner.cells: generated analysis cells and their population.
+"""Tests for planner.reach.cells: generated analysis cells and their population.
 
 Two hand-built communities in EPSG:32648 (UTM zone 48N, metres), local origin (X0, Y0) in
 central Chengdu on a multiple of 100 m so that the 100 m square grid has lines at local
@@ -26,8 +26,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Polygon, box
 
-from planner.cells import make_cells
 from planner.errors import PlannerError
+from planner.reach.cells import make_cells
 
 CRS = "EPSG:32648"
 X0, Y0 = 404_000.0, 3_396_000.0

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from planner import load_rulebook, naming
-from planner.compliance import community_checks, facility_compliance, wide_results
+from planner.assess.compliance import community_checks, facility_compliance, wide_results
 
 BOOK = load_rulebook()
 

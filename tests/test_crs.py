@@ -1,4 +1,4 @@
-"""Tests for planner.crs: offset conversions, declared CRSs, WGS84 ingestion, metric CRS."""
+"""Tests for planner.ingest.crs: offset conversions, declared CRSs, WGS84 ingestion, metric CRS."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
-from planner.crs import (
+from planner.errors import CRSError
+from planner.ingest.crs import (
     CRSOption,
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -27,7 +28,6 @@ from planner.crs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from planner.errors import CRSError
 
 # Published WGS84 -> GCJ-02 pairs (lon, lat in degrees).
 GCJ02_PAIRS = [
@@ -383,7 +383,7 @@ def test_to_wgs84_layer_crs_wins_over_declared(caplog):
         CITY_LONLAT[:, 0], CITY_LONLAT[:, 1]
     )
     gdf = points_gdf(np.column_stack([easting, northing]), "EPSG:4545")
-    with caplog.at_level(logging.WARNING, logger="planner.crs"):
+    with caplog.at_level(logging.WARNING, logger="planner.ingest.crs"):
         out = _converted_unchanged(gdf, declared=parse_crs_option("wgs84"), layer="shops")
     np.testing.assert_allclose(xy(out), CITY_LONLAT, rtol=0, atol=1e-7)
     assert "EPSG:4545" in caplog.text and "shops" in caplog.text
@@ -509,7 +509,7 @@ LAYER_NAMES = ("communities", "facilities", "cells", "streets", "buildings", "ca
 
 
 def test_parse_input_crs_default_and_per_layer():
-    from planner.layer_crs import parse_input_crs
+    from planner.ingest.layer_crs import parse_input_crs
 
     spec = parse_input_crs(["wgs84", "facilities=gcj02", "Cells = EPSG:4545"], LAYER_NAMES)
     assert spec.default is not None and spec.default.crs.to_epsg() == 4326 and spec.default.offset is None
@@ -533,7 +533,7 @@ def test_parse_input_crs_default_and_per_layer():
     ],
 )
 def test_parse_input_crs_errors(values, match):
-    from planner.layer_crs import parse_input_crs
+    from planner.ingest.layer_crs import parse_input_crs
 
     with pytest.raises(CRSError, match=match):
         parse_input_crs(values, LAYER_NAMES)
@@ -542,7 +542,7 @@ def test_parse_input_crs_errors(values, match):
 def test_to_wgs84_default_offset_leaves_a_layer_with_its_own_crs_alone(caplog):
     """The bare --input-crs gcj02 must not move a layer tagged EPSG:4326 (it did, by ~450 m)."""
     gdf = points_gdf(CITY_LONLAT, "EPSG:4326")
-    with caplog.at_level(logging.WARNING, logger="planner.crs"):
+    with caplog.at_level(logging.WARNING, logger="planner.ingest.crs"):
         out = _converted_unchanged(
             gdf, declared=None, default=parse_crs_option("gcj02"), layer="社区", kind="communities"
         )
@@ -622,7 +622,7 @@ def chengdu_real():
     """Chengdu's OSM amenity points (lon/lat) and its OSM streets in UTM, read once."""
     from conftest import CHENGDU, real_file
 
-    from planner.network import read_osm_streets
+    from planner.reach.network import read_osm_streets
 
     path = real_file(CHENGDU)
     streets = read_osm_streets(path)
@@ -632,7 +632,7 @@ def chengdu_real():
 @pytest.mark.parametrize(("forward", "offset"), [(None, None), (wgs84_to_gcj02, "gcj02"), (wgs84_to_bd09, "bd09")])
 def test_offset_check_on_real_chengdu_points_and_streets(chengdu_real, forward, offset):
     """Chengdu's OSM amenities against its OSM streets: as read, offset to GCJ-02, offset to BD-09."""
-    from planner.layer_crs import suspect_offsets
+    from planner.ingest.layer_crs import suspect_offsets
 
     lonlat, streets = chengdu_real
     assert len(lonlat) > 400

@@ -1,11 +1,11 @@
-"""planner.dashboard: the tables the app shows, in both languages."""
+"""planner.app.dashboard: the tables the app shows, in both languages."""
 
 from __future__ import annotations
 
 import pytest
 
 import planner
-from planner import dashboard
+from planner.app import dashboard
 
 
 @pytest.fixture(scope="module")

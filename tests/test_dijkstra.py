@@ -1,4 +1,4 @@
-"""The walking kernel (planner._dijkstra) against scipy's Dijkstra, an independent implementation."""
+"""The walking kernel (planner.reach._dijkstra) against scipy's Dijkstra, an independent implementation."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 import planner
-from planner._dijkstra import _search, nearest_seeds
+from planner.reach._dijkstra import _search, nearest_seeds
 
 
 def _random_graph(rng: np.random.Generator, n: int, m: int, *, zeros: float = 0.05) -> sp.csr_matrix:
@@ -108,17 +108,18 @@ def test_kernel_works_where_its_cache_cannot_be_written(tmp_path: Path) -> None:
     """A read-only install (say, a container) compiles in memory instead of failing on import."""
     pkg = tmp_path / "planner"
     shutil.copytree(Path(planner.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    (pkg / "__pycache__").write_text("a file, so no cache folder can be made here")
+    kernel_dir = pkg / "reach"  # where _dijkstra.py lives: numba caches next to it first
+    (kernel_dir / "__pycache__").write_text("a file, so no cache folder can be made here")
     code = (
         "import sys, numpy as np, scipy.sparse as sp\n"
-        "import planner._dijkstra\n"
-        "assert planner._dijkstra.__file__.startswith(sys.argv[1])\n"
-        "from planner._dijkstra import nearest_seeds\n"
+        "import planner.reach._dijkstra\n"
+        "assert planner.reach._dijkstra.__file__.startswith(sys.argv[1])\n"
+        "from planner.reach._dijkstra import nearest_seeds\n"
         "g = sp.csr_matrix(([2.0], ([0], [1])), shape=(2, 2))\n"
         "(d, lab), = nearest_seeds(g, [(np.array([0]), np.array([0.5]), np.array([7]))])\n"
         "print(d.tolist(), lab.tolist())\n"
     )
-    blocked = pkg / "__pycache__"  # every cache location numba tries lies under this file
+    blocked = kernel_dir / "__pycache__"  # every cache location numba tries lies under this file
     env = {
         **os.environ,
         "NUMBA_CACHE_DIR": str(blocked / "numba"),

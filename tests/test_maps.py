@@ -1,4 +1,4 @@
-"""planner.maps: the folium map's rendered HTML, without Streamlit."""
+"""planner.app.maps: the folium map's rendered HTML, without Streamlit."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import folium
 import pytest
 
 import planner
-from planner import assets, catchments, maps
-from planner import scenario as sc
-from planner.maps_style import CELL_BINS, NA_COLOUR, cell_colour, community_colour, marker_size
+from planner.app import assets, catchments, maps
+from planner.app.maps_style import CELL_BINS, NA_COLOUR, cell_colour, community_colour, marker_size
+from planner.plan import scenario as sc
 
 sys.path.insert(0, str(Path(__file__).parent))
 from district_fixture import write_district
@@ -114,7 +114,7 @@ def test_selection_zoom_service_areas_and_scenario_marks(result):
 
 def test_standalone_html_inlines_leaflet(result):
     if not assets.is_installed():
-        pytest.skip("Leaflet not installed in static/: python -m planner.assets install")
+        pytest.skip("Leaflet not installed in static/: python -m planner.app.assets install")
     html = assets.standalone_html(maps.build_map(result, maps.MapOptions()))
     assert "../../app/static" not in html and "leaflet.js" not in re.findall(r'src="([^"]+)"', html)
     assert "Leaflet" in html and "data:image/png;base64" in html

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import planner
-from planner import assets, maps, maps_style
+from planner.app import assets, maps, maps_style
 from planner.report.figures import failure_classes
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -47,7 +47,7 @@ def test_export_heading_names_district_figure_and_analysis_date(result, lang: st
 
 def test_downloaded_map_has_a_title_and_the_date_passed_in(result) -> None:
     if not assets.is_installed():
-        pytest.skip("Leaflet not installed in static/: python -m planner.assets install")
+        pytest.skip("Leaflet not installed in static/: python -m planner.app.assets install")
     m = maps.build_map(result, maps.MapOptions(lang="zh"))
     args = maps_style.export_heading(result, maps.MapOptions(lang="zh")) | {"date": "2026-01-02"}
     page = assets.standalone_html(m, **args)

@@ -1,4 +1,4 @@
-"""Tests for planner.network: building the walking graph, snapping points, reading OSM streets.
+"""Tests for planner.reach.network: building the walking graph, snapping points, reading OSM streets.
 
 Synthetic geometry is in EPSG:32648 (UTM zone 48N, metres), placed in central Chengdu with its
 local origin at (X0, Y0); each fixture's shape is drawn in its docstring in local metres. The
@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely.geometry import LineString, MultiLineString, Point
 
 from planner.errors import CRSError, InputError, NetworkError
-from planner.network import NOT_WALKABLE, build_network, check_streets_near, read_osm_streets, snap_points
+from planner.reach.network import NOT_WALKABLE, build_network, check_streets_near, read_osm_streets, snap_points
 
 CRS = "EPSG:32648"
 X0, Y0 = 404_000.0, 3_396_000.0  # central Chengdu in UTM 48N

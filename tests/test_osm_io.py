@@ -8,7 +8,7 @@ import osmium
 import pytest
 from conftest import CHENGDU, real_file
 
-from planner.network import NOT_WALKABLE, read_osm_streets
+from planner.reach.network import NOT_WALKABLE, read_osm_streets
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,8 @@ def test_pbf_and_xml_give_the_same_street_length(chengdu_pbf: Path, chengdu_xml_
 
 
 def test_motorways_are_dropped_when_loading_a_study(chengdu_xml_streets) -> None:
-    from planner import validate
-    from planner.study import _streets
+    from planner.ingest import validate
+    from planner.ingest.study import _streets
 
     log = validate.ValidationLog()
     walkable = _streets(chengdu_xml_streets.to_crs(32648), ("chengdu.osm", "streets"), log)

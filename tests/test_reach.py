@@ -1,4 +1,4 @@
-"""Tests for planner.reach: nearest-facility distances, by hand, by brute force and by property.
+"""Tests for planner.reach.engine: nearest-facility distances, by hand, by brute force and by property.
 
 Synthetic geometry is in EPSG:32648 (UTM zone 48N, metres) with its local origin (X0, Y0) in
 central Chengdu; coordinates in docstrings are local metres. Walking distances on the real
@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString
 
 from planner import naming
-from planner.coverage import cell_coverage, district_coverage, street_pieces
+from planner.assess.coverage import cell_coverage, district_coverage, street_pieces
 from planner.errors import PlannerError
-from planner.network import NODE_DECIMALS, NOT_WALKABLE, build_network, read_osm_streets
-from planner.reach import make_engine
-from planner.rules import load_rulebook
+from planner.reach.engine import make_engine
+from planner.reach.network import NODE_DECIMALS, NOT_WALKABLE, build_network, read_osm_streets
+from planner.rules.model import load_rulebook
 
 CRS = "EPSG:32648"
 X0, Y0 = 404_000.0, 3_396_000.0  # central Chengdu in UTM 48N

@@ -395,7 +395,7 @@ def test_scale_bar_length_is_round_and_about_a_fifth(width: float, expected: flo
 def test_failure_classes_are_the_apps_for_any_data() -> None:
     """One definition of the compliance map's classes, shared by the app and the report
     (replaces the data-driven classes, which drew 1–3/4–5/6–7/8–9/10–11 for the sample)."""
-    from planner.maps_style import COMMUNITY_BINS
+    from planner.app.maps_style import COMMUNITY_BINS
 
     for data in (np.array([0, 7, 8, 9]), np.arange(0, 12), None):
         classes = failure_classes(data)
@@ -562,7 +562,7 @@ def test_report_and_app_colour_communities_alike(sample_run: planner.Analysis) -
     """Each community's fill on the report's compliance map is the app's colour for its count."""
     from matplotlib.colors import to_hex
 
-    from planner.maps_style import community_colour
+    from planner.app.maps_style import community_colour
 
     report = build_content(sample_run, "zh")
     fig = draw_map(report.maps[0], sample_run, report)

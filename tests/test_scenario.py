@@ -1,4 +1,4 @@
-"""planner.scenario: edits as data, applied to a study, saved, loaded and compared."""
+"""planner.plan.scenario: edits as data, applied to a study, saved, loaded and compared."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyproj
 import pytest
 
 import planner
-from planner import scenario as sc
+from planner.plan import scenario as sc
 
 sys.path.insert(0, str(Path(__file__).parent))
 from district_fixture import CRS, X0, Y0, write_district

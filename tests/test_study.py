@@ -14,7 +14,7 @@ import shapely
 from conftest import toy_layers, write_gpkg
 
 from planner import CRSError, InputError, load_study
-from planner.crs import transform_geometries, wgs84_to_bd09, wgs84_to_gcj02
+from planner.ingest.crs import transform_geometries, wgs84_to_bd09, wgs84_to_gcj02
 
 
 def _digest(path: Path) -> str:
@@ -352,7 +352,7 @@ def _lonlat(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 def test_bare_gcj02_converts_only_the_layer_without_a_crs(mixed_study: dict[str, Path]) -> None:
     """Issue 14: bare --input-crs gcj02 moved the EPSG:4326 communities and the OSM streets too."""
-    from planner.network import read_osm_streets
+    from planner.reach.network import read_osm_streets
 
     files = mixed_study
     study = load_study(
@@ -415,7 +415,7 @@ def test_layers_that_disagree_by_an_offset_are_flagged(
     mixed_study: dict[str, Path], caplog: pytest.LogCaptureFixture, table: str, declared: str, offset: str, option: str
 ) -> None:
     """Real offsets of the sample's facilities: undeclared GCJ-02, undeclared BD-09, wrongly declared."""
-    with caplog.at_level("WARNING", logger="planner.layer_crs"):
+    with caplog.at_level("WARNING", logger="planner.ingest.layer_crs"):
         study = load_study(
             communities=mixed_study["communities"],
             facilities=mixed_study[table],
@@ -479,7 +479,7 @@ def test_cli_takes_repeated_per_layer_input_crs(mixed_study: dict[str, Path], tm
 
 def test_uploaded_layers_take_their_own_crs(mixed_study: dict[str, Path], tmp_path: Path) -> None:
     """The app states the CRS per uploaded layer: ("facilities=gcj02",)."""
-    from planner.uploads import Upload, load_uploaded_study
+    from planner.app.uploads import Upload, load_uploaded_study
 
     ups = {
         k: Upload(mixed_study[k].name, mixed_study[k].read_bytes()) for k in ("communities", "facilities", "streets")
@@ -507,7 +507,7 @@ def test_missing_column_lists_the_accepted_names(tmp_path: Path, layer: str, dro
     with pytest.raises(InputError) as info:
         load_study(path)
     message = str(info.value)
-    assert "planner.io" not in message and "ALIASES" not in message
+    assert "planner.ingest.files" not in message and "ALIASES" not in message
     assert all(name in message for name in names), message
     assert "bad.gpkg" in message and f"layer '{layer}'" in message
 

@@ -1,4 +1,4 @@
-"""planner.whatif: what a click on the map picks, and how an edit is listed."""
+"""planner.app.whatif: what a click on the map picks, and how an edit is listed."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pyproj
 import pytest
 
 import planner
-from planner import scenario as sc
-from planner import whatif
+from planner.app import whatif
+from planner.plan import scenario as sc
 
 sys.path.insert(0, str(Path(__file__).parent))
 from district_fixture import CRS, X0, Y0, write_district

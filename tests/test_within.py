@@ -34,9 +34,9 @@ from test_reach import (  # the ladder, its hand-computed table and the Chengdu 
 
 import planner
 from planner import naming
-from planner._bounded import Targets, bounded_searches
 from planner.errors import PlannerError
-from planner.reach import make_engine
+from planner.reach._bounded import Targets, bounded_searches
+from planner.reach.engine import make_engine
 
 INF = np.inf
 

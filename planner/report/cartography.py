@@ -145,7 +145,7 @@ def _renderer(fig: Figure):
 
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
-    return fig.canvas.get_renderer()
+    return fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas, made just above
 
 
 def scale_length(width_m: float) -> float:
@@ -291,6 +291,7 @@ def _row_major(items: list, ncol: int) -> list:
 
 
 def legend_strip(fig: Figure, handles: list, labels: list[str], fonts: dict, attribution: str, ncol: int) -> None:
+    """Draw the legend and the attribution in a strip under the map."""
     box = fig.axes[0].get_position()
     fig.legend(
         _row_major(handles, ncol),
@@ -314,6 +315,7 @@ def legend_strip(fig: Figure, handles: list, labels: list[str], fonts: dict, att
 
 
 def decorate(ax, result: Analysis, fonts: dict, lang: str, small: bool = False) -> None:
+    """Add the scale bar, north arrow and frame of a report map."""
     _scale_bar(ax, fonts, lang, small)
     _north_arrow(ax, fonts, lang, true_north_angle(result), small)
 

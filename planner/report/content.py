@@ -96,7 +96,7 @@ def _scenario(scenario: object) -> tuple[str | None, list[Mapping[str, object]]]
     """(label, edits) from a name, a list of edits, a mapping or a scenario object.
 
     A scenario object is anything with ``name`` and ``edits`` attributes (such as the app's
-    :class:`planner.scenario.Scenario`); edits may be mappings or dataclasses.
+    :class:`planner.plan.scenario.Scenario`); edits may be mappings or dataclasses.
     """
     if scenario is None:
         return None, []

@@ -26,7 +26,7 @@ from matplotlib.patches import Patch
 
 from planner import naming
 from planner.analysis import Analysis
-from planner.maps_style import COMMUNITY_BINS, community_colour
+from planner.app.maps_style import COMMUNITY_BINS, community_colour
 from planner.report.cartography import (
     LEGEND_MARGIN_IN,
     MIN_FIG_IN,
@@ -144,7 +144,7 @@ def _outline(ax, result: Analysis, width: float = 0.7) -> None:
 def failure_classes(n_failed: np.ndarray | None = None) -> list[tuple[int, int | None, str]]:
     """Classes of 'standards not met' for the compliance map: (low, high or None, colour).
 
-    The app's classes (:data:`planner.maps_style.COMMUNITY_BINS`: 0, 1, 2, 3–4, 5–7, 8 or
+    The app's classes (:data:`planner.app.maps_style.COMMUNITY_BINS`: 0, 1, 2, 3–4, 5–7, 8 or
     more), the same for every district and scenario, so that a colour means the same number on
     screen and on paper, before and after a what-if edit. ``n_failed`` is accepted for
     compatibility and does not change the classes.

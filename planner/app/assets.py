@@ -9,7 +9,7 @@ the app's ``static/vendor/leaflet/`` folder at install time, from a package regi
 * PyPI (``django-js-lib-leaflet==1.9.4.1``, which ships the same release files unchanged).
 
 Either way the files are checked against the SHA-256 of Leaflet 1.9.4's release files before
-they are used. Run ``python -m planner.assets install`` once after ``pip install``; the
+they are used. Run ``python -m planner.app.assets install`` once after ``pip install``; the
 folder is git-ignored. :func:`use_assets` then points a folium map at the local copies.
 """
 
@@ -43,7 +43,7 @@ SHA256 = {
 IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
 SUBDIR = Path("vendor") / "leaflet"
 #: the app's static folder (Streamlit serves it at /app/static/ with enableStaticServing)
-APP_STATIC = Path(__file__).resolve().parent.parent / "static"
+APP_STATIC = Path(__file__).resolve().parents[2] / "static"
 #: the static folder seen from the streamlit-folium iframe (/component/<name>/index.html)
 IFRAME_URL_PREFIX = "../../app/static/"
 
@@ -103,16 +103,18 @@ def standalone_html(
     """The map as one HTML file with Leaflet inlined, for downloading and opening offline.
 
     ``title`` (district and figure) and ``date`` (the analysis date) are shown in a box over
-    the map and ``title`` as the page title; :func:`planner.maps_style.export_heading` gives
+    the map and ``title`` as the page title; :func:`planner.app.maps_style.export_heading` gives
     both for an analysis and the map's options.
     """
     import html as html_lib
 
-    from planner.maps_style import export_heading_html
+    from planner.app.maps_style import export_heading_html
 
     folder = leaflet_dir(static_dir)
     if not is_installed(static_dir):
-        raise PlannerError("Leaflet is not installed in the app's static folder; run: python -m planner.assets install")
+        raise PlannerError(
+            "Leaflet is not installed in the app's static folder; run: python -m planner.app.assets install"
+        )
     html = m.get_root().render()
     if title:
         html = html.replace("<head>", f"<head>\n    <title>{html_lib.escape(title)}</title>", 1)
@@ -171,7 +173,7 @@ def _local_sources() -> list[Path]:
     spec = importlib.util.find_spec("js_lib_leaflet")
     if spec is not None and spec.origin:
         found.append(Path(spec.origin).parent / "static" / "js_lib_leaflet")
-    found.append(Path(__file__).resolve().parent.parent / "node_modules" / "leaflet" / "dist")
+    found.append(Path(__file__).resolve().parents[2] / "node_modules" / "leaflet" / "dist")
     return [p for p in found if (p / "leaflet.js").is_file()]
 
 
@@ -217,8 +219,8 @@ def install(static_dir: Path = APP_STATIC, *, use_npm: bool = True) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m planner.assets install|check [--static DIR]``."""
-    parser = argparse.ArgumentParser(prog="python -m planner.assets", description=__doc__.splitlines()[0])
+    """``python -m planner.app.assets install|check [--static DIR]``."""
+    parser = argparse.ArgumentParser(prog="python -m planner.app.assets", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["install", "check"])
     parser.add_argument("--static", type=Path, default=APP_STATIC, help="the app's static folder")
     parser.add_argument("--no-npm", action="store_true", help="install from PyPI only")

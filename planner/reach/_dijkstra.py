@@ -1,6 +1,6 @@
 """Multi-source Dijkstra over a CSR graph: distance to, and label of, the nearest seed.
 
-This is the kernel of the walking reach engine (:mod:`planner.reach`). It does what
+This is the kernel of the walking reach engine (:mod:`planner.reach.engine`). It does what
 ``scipy.sparse.csgraph.dijkstra(indices=..., min_only=True, return_predecessors=True)`` does,
 with two differences that matter for planner:
 

@@ -5,12 +5,12 @@ A map is a *base* that stays put while a person works (Leaflet, the styles, the 
 communities coloured by compliance, cells by distance, service areas, facilities by type,
 the selection, the legend and the basemap. In the app the base is drawn once and the
 layers are sent on each change, and only the layers whose content changed are rebuilt in
-the browser (see :mod:`planner.maps_js`), so a what-if edit does not reload the map or
+the browser (see :mod:`planner.app.maps_js`), so a what-if edit does not reload the map or
 lose the zoom. :func:`build_map` puts both together as one map (tests, downloads).
 
 Every layer is switchable, with a legend in English or Chinese. Geometries are converted to
 EPSG:4326 only here, to draw. The map loads Leaflet alone (no plugins, no icon fonts), from
-the URLs in :class:`planner.assets.MapAssets`, so it works offline when those are local.
+the URLs in :class:`planner.app.assets.MapAssets`, so it works offline when those are local.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from branca.element import Element
 
 from planner import naming
 from planner.analysis import Analysis
-from planner.assets import MapAssets, local_assets, use_assets
-from planner.i18n import in_sentence, t
-from planner.maps_js import (
+from planner.app.assets import MapAssets, local_assets, use_assets
+from planner.app.maps_js import (
     LayerSpec,
     MapLayers,
     Runtime,
@@ -40,7 +39,7 @@ from planner.maps_js import (
     markers_content,
     spec_json,
 )
-from planner.maps_style import (
+from planner.app.maps_style import (
     BASEMAPS,
     CSS,
     PASS_COLOURS,
@@ -51,6 +50,7 @@ from planner.maps_style import (
     marker_size,
     type_colours,
 )
+from planner.i18n import in_sentence, t
 
 VIEWS = ("compliance", "coverage")
 #: street classes drawn wider and darker
@@ -97,7 +97,7 @@ class MapOptions:
     facility_control
         List the facility layers in the layer control, to switch them on and off there.
         The app does not (False): it chooses the types shown itself, so that it knows what
-        a click on the map can pick (:func:`planner.whatif.facilities_at`).
+        a click on the map can pick (:func:`planner.app.whatif.facilities_at`).
     """
 
     lang: str = "en"
@@ -131,7 +131,7 @@ def build_map(
 ) -> folium.Map:
     """A folium map of ``result``: :func:`base_map` with :func:`map_layers` on it.
 
-    ``service_areas`` (from :func:`planner.catchments.service_areas`) are drawn for the focus
+    ``service_areas`` (from :func:`planner.app.catchments.service_areas`) are drawn for the focus
     type; ``removed`` facilities are drawn faded with a cross.
     """
     m = base_map(result, assets=options.assets)
@@ -155,7 +155,7 @@ def base_map(result: Analysis, *, assets: MapAssets | None = None) -> folium.Map
         zoom_snap=0.25,
     )
     use_assets(m, assets or local_assets())
-    m.get_root().header.add_child(Element(CSS))
+    m.get_root().header.add_child(Element(CSS))  # type: ignore[attr-defined]  # the root of a Map is a Figure
     m.add_child(Runtime())
     if result.study.streets is not None and len(result.study.streets):
         m.add_child(StaticLayer("streets", _streets_content(result.study.streets)))

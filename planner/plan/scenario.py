@@ -26,7 +26,7 @@ import shapely
 
 from planner.analysis import Analysis, with_facilities
 from planner.errors import PlannerError
-from planner.study import Study, locate_in_communities
+from planner.ingest.study import Study, locate_in_communities
 
 Op = Literal["add", "move", "resize", "remove"]
 OPS: tuple[str, ...] = ("add", "move", "resize", "remove")
@@ -158,7 +158,7 @@ class Scenario:
                 extra = sorted(set(item) - allowed) if isinstance(item, dict) else []
                 raise ScenarioError(f"edit {i} is not an edit object{f' (unknown keys {extra})' if extra else ''}")
             try:
-                edits.append(Edit(**_coerce(item)))
+                edits.append(Edit(**_coerce(item)))  # type: ignore[arg-type]  # _coerce checks each type
             except ScenarioError as exc:
                 raise ScenarioError(f"edit {i}: {exc}") from exc
         return cls(
@@ -210,7 +210,7 @@ def apply_edits(study: Study, scenario: Scenario) -> gpd.GeoDataFrame:
     for i, e in enumerate(scenario.edits, start=1):
         where = f"edit {i} ({e.op} {e.facility_id})"
         if e.op == "add":
-            if e.type not in book.types:
+            if e.type is None or e.type not in book.types:
                 raise ScenarioError(f"{where}: facility type '{e.type}' is not in the rulebook {book.id}")
             if (ids == e.facility_id).any():
                 raise ScenarioError(f"{where}: a facility with this id already exists")

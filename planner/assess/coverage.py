@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from planner import naming
-from planner.network import Network, Snap
-from planner.reach import Nearest, ReachEngine
-from planner.rules import Rulebook
+from planner.reach.engine import Nearest, ReachEngine
+from planner.reach.network import Network, Snap
+from planner.rules.model import Rulebook
 
 Progress = Callable[[str, float], None]
 
@@ -42,7 +42,7 @@ def cell_coverage(
     facilities
         Points with ``facility_id`` and ``type``.
     engine
-        A :class:`~planner.reach.ReachEngine` built on the cells' points.
+        A :class:`~planner.reach.engine.ReachEngine` built on the cells' points.
     types
         Facility types to compute (default all of the rulebook).
     facility_snap

@@ -17,16 +17,18 @@ import geopandas as gpd
 import pandas as pd
 import pyproj
 
-from planner import cells as cells_mod
-from planner import crs as crs_mod
-from planner import io, layer_crs, network, validate
 from planner.errors import InputError
-from planner.rules import Rulebook, load_rulebook
+from planner.ingest import crs as crs_mod
+from planner.ingest import files as io
+from planner.ingest import layer_crs, validate
+from planner.reach import cells as cells_mod
+from planner.reach import network
+from planner.rules.model import Rulebook, load_rulebook
 
 log = logging.getLogger(__name__)
 
 LAYERS = ("communities", "facilities", "cells", "streets", "buildings", "candidates")
-SAMPLE_PATH = Path(__file__).resolve().parent.parent / "data" / "sample" / "district.gpkg"
+SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "sample" / "district.gpkg"
 #: display name of the bundled sample district (synthetic)
 SAMPLE_NAME = "锦城示范区"
 RESIDENTIAL_USES = {"住宅", "residential", "apartments", "house", "dormitory", "yes", "居住", "住宅楼"}
@@ -119,7 +121,7 @@ def load_study(
         that states its CRS. ``LAYER=CRS`` (``facilities=gcj02``) states one layer's
         coordinates; an offset stated for a layer tagged with a geographic CRS (EPSG:4326)
         converts it, since the tag cannot express GCJ-02. OSM files are WGS84 by
-        definition and never converted. See :func:`planner.crs.to_wgs84`.
+        definition and never converted. See :func:`planner.ingest.crs.to_wgs84`.
     crs
         The analysis CRS (metric). Default: the UTM zone of the district.
     rules
@@ -200,7 +202,7 @@ def load_study(
         streets_from_osm="streets" in files and _is_osm("streets", files["streets"][0]),
     )
     if study.streets is not None:
-        points = {kind: raw[kind] for kind in ("facilities", "candidates") if kind in raw}
+        points: dict[str, gpd.GeoDataFrame] = {kind: raw[kind] for kind in ("facilities", "candidates") if kind in raw}
         layer_crs.flag_offsets(points, study.streets, converted, streets_from_osm=study.streets_from_osm, log=vlog)
     return replace(study, validation=vlog.frame())
 

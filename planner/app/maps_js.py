@@ -114,6 +114,7 @@ class LayerSpec:
     static: bool = False
 
     def to_json(self) -> str:
+        """The layer as the JSON the map script reads, with a fingerprint of its content."""
         digest = hashlib.sha1(self.content.encode("utf-8")).hexdigest()[:16]  # a content fingerprint, not security
         head = _dumps(
             {
@@ -345,7 +346,7 @@ class _Script(MacroElement):
     third of the app's map time per rerun. The script is the same text either way.
     """
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> None:  # type: ignore[override]  # branca Elements render into their figure
         figure = self.get_root()
         assert isinstance(figure, Figure), "render the element on a map in a figure"
         script = self._template.module.__dict__["script"]
@@ -378,6 +379,7 @@ class StaticLayer(_Script):
         self.content = content
 
     def map_name(self) -> str:
+        """The JavaScript name of the Leaflet map this element belongs to."""
         return _map_name(self)
 
 
@@ -396,4 +398,5 @@ class MapLayers(_Script):
         self.spec = spec
 
     def map_name(self) -> str:
+        """The JavaScript name of the Leaflet map this element belongs to."""
         return _map_name(self)

@@ -4,7 +4,7 @@ A GCJ-02 or BD-09 offset is a property of one layer (a facility table copied fro
 not of a study, so ``--input-crs`` is given per layer (``--input-crs facilities=gcj02``,
 repeatable). A bare value (``--input-crs gcj02``) only fills in the coordinate system of
 layers that carry none (lon/lat tables, shapefiles without ``.prj``); see
-:func:`planner.crs.to_wgs84` for the rules.
+:func:`planner.ingest.crs.to_wgs84` for the rules.
 
 Because an undeclared offset moves a layer by some hundreds of metres without any error,
 :func:`suspect_offsets` looks for its signature after ingestion: if moving a point layer by
@@ -15,7 +15,7 @@ the same distance in other directions does not, the layer probably carries that 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -24,9 +24,9 @@ import numpy.typing as npt
 import pyproj
 import shapely
 
-from planner import crs as crs_mod
-from planner import validate
 from planner.errors import CRSError
+from planner.ingest import crs as crs_mod
+from planner.ingest import validate
 
 __all__ = [
     "InputCRS",
@@ -90,7 +90,7 @@ def parse_input_crs(values: str | Iterable[str] | None, layers: Sequence[str]) -
     ----------
     values
         ``None``, one value or several. Each is either a CRS (see
-        :func:`planner.crs.parse_crs_option`), the default for layers without a CRS, or
+        :func:`planner.ingest.crs.parse_crs_option`), the default for layers without a CRS, or
         ``LAYER=CRS`` for one layer (``facilities=gcj02``).
     layers
         The layer names a ``LAYER=`` prefix may use.
@@ -162,7 +162,7 @@ def check_osm_declaration(stated: crs_mod.CRSOption | None, file: str) -> None:
 def offset_applied(
     gdf: gpd.GeoDataFrame, stated: crs_mod.CRSOption | None, default: crs_mod.CRSOption | None
 ) -> str | None:
-    """The offset :func:`planner.crs.to_wgs84` converts a layer from (its rules 1 and 3), or ``None``."""
+    """The offset :func:`planner.ingest.crs.to_wgs84` converts a layer from (its rules 1 and 3), or ``None``."""
     if stated is not None and stated.offset is not None:
         return stated.offset
     if gdf.crs is None:
@@ -172,7 +172,7 @@ def offset_applied(
 
 
 def flag_offsets(
-    layers_wgs84: dict[str, gpd.GeoDataFrame],
+    layers_wgs84: Mapping[str, gpd.GeoDataFrame],
     streets: gpd.GeoDataFrame,
     converted: dict[str, str | None],
     *,
@@ -245,7 +245,7 @@ class OffsetSuspicion:
 
 
 def suspect_offsets(
-    layers_wgs84: dict[str, gpd.GeoDataFrame],
+    layers_wgs84: Mapping[str, gpd.GeoDataFrame],
     streets: gpd.GeoDataFrame,
     *,
     converted: dict[str, str | None],
@@ -284,7 +284,9 @@ def suspect_offsets(
         lonlat = _sample_points(gdf)
         if len(lonlat) < ALIGN_MIN_POINTS:
             continue
-        hypotheses = [(offset, "layer", _TO_WGS84[offset]) for offset in ("gcj02", "bd09")]
+        hypotheses: list[tuple[str, str, crs_mod.CoordFunc]] = [
+            (offset, "layer", _TO_WGS84[offset]) for offset in ("gcj02", "bd09")
+        ]
         for offset in ("gcj02", "bd09"):
             if converted.get(layer) == offset:
                 hypotheses.append((offset, "undo", _FROM_WGS84[offset]))
@@ -317,7 +319,7 @@ def _best_hypothesis(
     lonlat: npt.NDArray[np.float64],
     tree: shapely.STRtree,
     to_metric: pyproj.Transformer,
-    hypotheses: list[tuple[str, str, crs_mod.CoordFunc]],
+    hypotheses: Sequence[tuple[str, str, crs_mod.CoordFunc]],
 ) -> OffsetSuspicion | None:
     here = np.column_stack(to_metric.transform(lonlat[:, 0], lonlat[:, 1]))
     as_read = _score(here, tree)

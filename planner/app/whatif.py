@@ -15,8 +15,8 @@ import shapely
 
 from planner.analysis import Analysis
 from planner.i18n import op_name
-from planner.scenario import Edit, Scenario
-from planner.study import Study
+from planner.ingest.study import Study
+from planner.plan.scenario import Edit, Scenario
 
 #: how far from a facility a click still picks it (m); a click on an icon arrives at the
 #: facility's own position, so this only absorbs rounding of the click's coordinates

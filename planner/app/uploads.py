@@ -18,10 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from planner import io as planner_io
 from planner.errors import InputError, PlannerError
-from planner.rules import Rulebook, load_rulebook
-from planner.study import Study, load_study
+from planner.ingest import files as planner_io
+from planner.ingest.study import Study, load_study
+from planner.rules.model import Rulebook, load_rulebook
 
 #: largest uploaded file (bytes); Streamlit's server.maxUploadSize should say the same
 MAX_UPLOAD_MB = 100

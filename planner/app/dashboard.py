@@ -20,8 +20,8 @@ from planner import naming
 from planner.analysis import Analysis
 from planner.i18n import LABELS, article, in_sentence, t
 from planner.outputs import for_file
-from planner.rules import CommunityRule
-from planner.scenario import compare
+from planner.plan.scenario import compare
+from planner.rules.model import CommunityRule
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner import io
 from planner.errors import InputError
-from planner.rules import Rulebook
+from planner.ingest import files as io
+from planner.rules.model import Rulebook
 
 #: reason codes of the validation log, with English and Chinese explanations
 REASONS: dict[str, tuple[str, str]] = {

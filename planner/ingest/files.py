@@ -223,7 +223,7 @@ def read_layer(
     """Read one layer of a GIS file or a lon/lat table into a GeoDataFrame.
 
     The coordinate system is read from the file where it has one; tables of lon/lat get no
-    CRS (the caller must be told it, see :func:`planner.crs.to_wgs84`).
+    CRS (the caller must be told it, see :func:`planner.ingest.crs.to_wgs84`).
 
     Parameters
     ----------

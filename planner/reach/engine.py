@@ -4,7 +4,7 @@ Two distance modes behind one interface:
 
 - ``"euclidean"``: straight-line metres, by KD-tree (``scipy.spatial.cKDTree``);
 - ``"walk"``: network metres, by one multi-source Dijkstra per facility type over the CSR
-  walking graph (:func:`planner._dijkstra.nearest_seeds`; the types' searches run in parallel
+  walking graph (:func:`planner.reach._dijkstra.nearest_seeds`; the types' searches run in parallel
   threads). Each facility seeds both ends of its street segment at the length of its access
   leg, so the search returns, for every street node, the distance to and the identity of the
   nearest facility in one pass. A demand point then takes the better of its two segment ends,
@@ -14,7 +14,7 @@ Unreachable means ``inf`` internally; callers turn it into NaN.
 
 For per-site questions, :meth:`ReachEngine.within` gives every demand point within a distance
 of each site, with its distance, as a sparse sites × demand matrix (one bounded search per
-site on planner's kernel, :mod:`planner._bounded`; a KD-tree in straight-line mode).
+site on planner's kernel, :mod:`planner.reach._bounded`; a KD-tree in straight-line mode).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ import shapely
 from scipy.spatial import cKDTree
 
 from planner.errors import PlannerError
-from planner.network import Network, Snap, snap_points
+from planner.reach.network import Network, Snap, snap_points
 
 if TYPE_CHECKING:
-    from planner._bounded import Targets
+    from planner.reach._bounded import Targets
 
 Mode = Literal["walk", "euclidean"]
 MODES: tuple[str, ...] = ("walk", "euclidean")
@@ -110,7 +110,7 @@ class ReachEngine:
             return {label: self._euclid(sites, np.flatnonzero(groups == label)) for label in labels}
         if site_snap is None:
             site_snap = self.snap(sites)
-        from planner._dijkstra import nearest_seeds  # imports numba: only walking searches pay for it
+        from planner.reach._dijkstra import nearest_seeds  # imports numba: only walking searches pay for it
 
         net = self.network
         assert net is not None
@@ -186,7 +186,7 @@ class ReachEngine:
 
         The foundation of per-site questions (service areas, residents served, siting, 2SFCA):
         one bounded search per site in walk mode, on planner's kernel, touching only what it
-        reaches (:func:`planner._bounded.bounded_searches`; the sites run in parallel threads);
+        reaches (:func:`planner.reach._bounded.bounded_searches`; the sites run in parallel threads);
         a KD-tree in straight-line mode. Distances are measured exactly as :meth:`nearest`
         measures them (access legs, the better segment end, the straight walk along a shared
         segment), so each column's minimum is the nearest-site distance wherever that is
@@ -233,7 +233,7 @@ class ReachEngine:
             If ``limit_m`` is negative or not finite.
         """
         assert self.network is not None
-        from planner._bounded import Targets
+        from planner.reach._bounded import Targets
 
         targets = Targets.nodes(self.network.n_nodes, len(self.network.seg_len))
         return self._bounded(_points(sites), _limit(limit_m), targets, site_snap)
@@ -241,7 +241,7 @@ class ReachEngine:
     @cached_property
     def _demand_targets(self) -> Targets:
         """The snapped demand points as targets of bounded searches: by segment end, by segment."""
-        from planner._bounded import Targets
+        from planner.reach._bounded import Targets
 
         net, snap = self.network, self.demand_snap
         assert net is not None and snap is not None
@@ -263,7 +263,7 @@ class ReachEngine:
 
     def _bounded(self, sites: np.ndarray, limit: float, targets: Targets, site_snap: Snap | None) -> sp.csr_array:
         """Bounded walking searches from ``sites`` reporting ``targets``, on the engine's threads."""
-        from planner._bounded import bounded_searches
+        from planner.reach._bounded import bounded_searches
 
         net = self.network
         assert net is not None

@@ -150,6 +150,7 @@ class Network:
 
     @property
     def n_nodes(self) -> int:
+        """Number of street nodes."""
         return int(self.xy.shape[0])
 
     def segments(self) -> np.ndarray:

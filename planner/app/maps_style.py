@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 
 from planner.i18n import in_sentence, t
-from planner.rules import FacilityType, Rulebook
+from planner.rules.model import FacilityType, Rulebook
 
 #: (lowest, highest or None, colour) bins of the number of failed rules
 COMMUNITY_BINS: tuple[tuple[int, int | None, str], ...] = (
@@ -244,10 +244,10 @@ def _export_text(key: str, lang: str, **values: object) -> str:
 
 
 def export_heading(result, options) -> dict[str, str]:
-    """Title and date for a downloaded map, for :func:`planner.assets.standalone_html`.
+    """Title and date for a downloaded map, for :func:`planner.app.assets.standalone_html`.
 
     ``result`` is an :class:`~planner.analysis.Analysis` and ``options`` the
-    :class:`~planner.maps.MapOptions` the map was drawn with. The title names the district and
+    :class:`~planner.app.maps.MapOptions` the map was drawn with. The title names the district and
     the figure shown (the view, the rule or the focus type); the date is the analysis date of
     the result's summary, never the time of the download.
 

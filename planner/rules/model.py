@@ -183,7 +183,7 @@ def load_rulebook(path: str | Path | None = None) -> Rulebook:
     -------
     Rulebook
     """
-    base_text = resources.files("planner.rulebooks").joinpath(f"{DEFAULT_RULEBOOK}.toml").read_text("utf-8")
+    base_text = resources.files("planner.rules.rulebooks").joinpath(f"{DEFAULT_RULEBOOK}.toml").read_text("utf-8")
     data = tomllib.loads(base_text)
     files = [f"{DEFAULT_RULEBOOK}.toml"]
     if path is not None:

@@ -2,7 +2,7 @@
 
 Walking mode: one bounded search per facility over planner's CSR street graph, stopped at
 the radius, starting from the facility's access point on its nearest street (the reach
-engine's :meth:`~planner.reach.ReachEngine.node_reach`, on planner's kernel, facilities in
+engine's :meth:`~planner.reach.engine.ReachEngine.node_reach`, on planner's kernel, facilities in
 parallel threads). A street segment is in the service area as far as the
 remaining distance reaches along it; the polygon drawn is those reachable street pieces
 widened by ``width_m`` on each side, with gaps that reachable streets enclose filled in.
@@ -10,9 +10,9 @@ Straight-line mode: a circle of the radius.
 
 Each service area also counts the residents it serves: the population of the analysis cells
 whose walking (or straight-line) distance to this facility is within the radius, measured
-exactly as :mod:`planner.coverage` measures distances (access legs included), so the union
+exactly as :mod:`planner.assess.coverage` measures distances (access legs included), so the union
 of all service areas' cells equals the covered cells: the rows of the engine's facility ×
-cell matrix (:meth:`~planner.reach.ReachEngine.within`).
+cell matrix (:meth:`~planner.reach.engine.ReachEngine.within`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import scipy.sparse as sp
 import shapely
 
 from planner.analysis import Analysis
-from planner.network import Network, Snap
-from planner.reach import ReachEngine
+from planner.reach.engine import ReachEngine
+from planner.reach.network import Network, Snap
 
 
 def service_areas(
@@ -100,7 +100,7 @@ def update_service_areas(
         ``width_m``.
     before, after
         The analyses before and after the edits. They must share the reach engine and the
-        cells' residents, as a scenario from :func:`planner.scenario.evaluate` does with its
+        cells' residents, as a scenario from :func:`planner.plan.scenario.evaluate` does with its
         base; otherwise every area is computed afresh.
     type_key, width_m
         As in :func:`service_areas`.

@@ -1,8 +1,8 @@
 """Bounded Dijkstra searches, one per site: every target within a distance, as a sparse matrix.
 
-The kernel behind :meth:`planner.reach.ReachEngine.within` (sites × demand points) and
-:meth:`~planner.reach.ReachEngine.node_reach` (sites × street nodes). Each site's search starts
-at its segment's two ends at the lengths of its access leg (like :mod:`planner._dijkstra`'s
+The kernel behind :meth:`planner.reach.engine.ReachEngine.within` (sites × demand points) and
+:meth:`~planner.reach.engine.ReachEngine.node_reach` (sites × street nodes). Each site's search starts
+at its segment's two ends at the lengths of its access leg (like :mod:`planner.reach._dijkstra`'s
 multi-source searches, with the same 4-ary heap) and stops at the limit. What makes many
 small searches cheap:
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from planner._dijkstra import _array, _compiled, _pop_last_down, _push
+from planner.reach._dijkstra import _array, _compiled, _pop_last_down, _push
 
 
 @_compiled
@@ -44,7 +44,7 @@ def _grow(values: np.ndarray, size: int) -> np.ndarray:  # pragma: no cover (com
 
 
 @_compiled
-def _bounded_chunk(
+def _bounded_chunk(  # noqa: C901 - one compiled loop; splitting it costs numba's inlining
     indptr: np.ndarray,
     indices: np.ndarray,
     data: np.ndarray,

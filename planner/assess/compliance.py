@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner import naming
-from planner.rules import CommunityRule, Rulebook
+from planner.rules.model import CommunityRule, Rulebook
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import shapely
 from pyproj.exceptions import CRSError as PyprojCRSError
 
 from planner.errors import CRSError
-from planner.io import CHINA_LAT_DEG, CHINA_LON_DEG
+from planner.ingest.files import CHINA_LAT_DEG, CHINA_LON_DEG
 
 __all__ = [
     "CRSOption",

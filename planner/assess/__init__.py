@@ -1,0 +1,1 @@
+"""Assess: coverage per cell and community, and compliance with the rulebook's standards."""

@@ -1,0 +1,1 @@
+"""The rule files shipped with planner (TOML), read through importlib.resources."""
