@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     """Generate the sample (unless --no-write), then optionally check it and draw a preview."""
     from . import __doc__ as doc
 
-    ap = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python data/make_sample.py", description=(doc or "").split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--check", action="store_true", help="run the quality checks after writing")
     ap.add_argument("--preview", type=Path, help="render a PNG preview to this path")
