@@ -34,8 +34,8 @@ The pipeline, one module per stage:
 What uses planner and what does not, and why:
 
 - **Siting uses planner's engine** (:mod:`.walking`): the walking network
-  (``planner.network.build_network``), snapping and bounded per-site searches
-  (``planner.reach.ReachEngine.within``), with its rule for a site and a demand point on the
+  (``planner.reach.network.build_network``), snapping and bounded per-site searches
+  (``planner.reach.engine.ReachEngine.within``), with its rule for a site and a demand point on the
   same segment. The design is meant to be what ``planner analyze`` reports, so it is measured
   with planner rather than with a second implementation.
 - **The demand cells are the generator's own** (:mod:`.cells`): planner's cells round to

@@ -1,6 +1,6 @@
 """Demand: residents of 100 m analysis cells, laid as ``planner analyze`` lays them.
 
-The generator keeps its own cells on purpose. planner's :func:`planner.cells.make_cells`
+The generator keeps its own cells on purpose. planner's :func:`planner.reach.cells.make_cells`
 lays the same grid but rounds each cell to whole residents and orders the cells by id; the
 sample's design (which estates become schools, where each facility goes) was fixed with
 fractional residents in this order, and comparing the gains of candidate sites on rounded

@@ -279,7 +279,7 @@ def run_checks(path: Path) -> None:
     cm = {n: g.to_crs(CRS_METRIC) for n, g in layers.items()}
     com, fac, st, bld = cm["communities"], cm["facilities"], cm["streets"], cm["buildings"]
     loaded = load_aliases()
-    assert loaded is not None, "the checks need planner/rulebooks/cn-national.toml"
+    assert loaded is not None, "the checks need planner/rules/rulebooks/cn-national.toml"
     rb, alias = loaded
     _communities(com)
     _facilities(fac, com, rb, alias)

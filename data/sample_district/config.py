@@ -13,7 +13,7 @@ import numpy as np
 SEED = 15  # the "15-minute" life circle
 HERE = Path(__file__).resolve().parent.parent  # data/
 OUT = HERE / "sample" / "district.gpkg"
-RULEBOOK = HERE.parent / "planner" / "rulebooks" / "cn-national.toml"
+RULEBOOK = HERE.parent / "planner" / "rules" / "rulebooks" / "cn-national.toml"
 
 # Placement: the district centre lands on lon 104.09, lat 30.62, rotated a little (many
 # Chengdu street grids do not run north-south).

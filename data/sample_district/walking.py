@@ -3,8 +3,8 @@
 The generator places schools and 5-minute facilities where they serve the residents it means
 them to serve. That is not a check of planner but a use of it: the designed figures in
 data/README.md are the figures ``planner analyze`` prints, so the siting measures walking
-distances with planner's network builder (:func:`planner.network.build_network`), snapping
-and bounded searches (:meth:`planner.reach.ReachEngine.within`), including its rule for a
+distances with planner's network builder (:func:`planner.reach.network.build_network`), snapping
+and bounded searches (:meth:`planner.reach.engine.ReachEngine.within`), including its rule for a
 site and a demand point on the same segment. Only :mod:`.checks` measures independently.
 
 All of planner that the generator uses is imported here.
@@ -16,8 +16,8 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import LineString
 
-from planner.network import build_network
-from planner.reach import make_engine
+from planner.reach.engine import make_engine
+from planner.reach.network import build_network
 
 from .config import CRS_METRIC
 from .streets import Net
