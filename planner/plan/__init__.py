@@ -1,0 +1,1 @@
+"""Plan: what to change. Siting (:mod:`planner.plan.siting`): where new facilities should go."""
