@@ -261,13 +261,13 @@ def test_type_without_radius(sample):
     t = book.types[TYPE]
     types = {**book.types, TYPE: dataclasses.replace(t, radius_m=Number(0.0, t.radius_m.source, "P"))}
     study = dataclasses.replace(result.study, rulebook=dataclasses.replace(book, types=types))
-    with pytest.raises(SitingError, match=r"no service radius.*--radius"):
+    with pytest.raises(SitingError, match=r"no service radius.*give a radius in metres"):
         site(dataclasses.replace(result, study=study), type=TYPE, objective="coverage", add=1, candidates=cand)
 
 
 def test_k_larger_than_candidates(sample):
     result, cand = sample
-    with pytest.raises(SitingError, match=r"--add 31 is larger than the 30 candidate sites"):
+    with pytest.raises(SitingError, match=r"K = 31 new sites is larger than the 30 candidate sites"):
         site(result, type=TYPE, objective="coverage", add=31, candidates=cand)
 
 
@@ -275,7 +275,7 @@ def test_unreachable_target(sample):
     result, cand = sample
     with pytest.raises(SitingError, match=r"give a number in \(0, 1\]"):
         site(result, type=TYPE, objective="count", target=1.5, candidates=cand)
-    with pytest.raises(SitingError, match=r"needs \d+ new sites, more than --add 1"):
+    with pytest.raises(SitingError, match=r"needs \d+ new sites, more than K = 1"):
         site(result, type=TYPE, objective="count", target=1.0, add=1, candidates=cand)
 
 
@@ -291,7 +291,7 @@ def test_unknown_type_and_missing_k(sample):
     result, cand = sample
     with pytest.raises(SitingError, match=r"not in the rulebook"):
         site(result, type="spaceport", objective="coverage", add=1, candidates=cand)
-    with pytest.raises(SitingError, match=r"give --add K"):
+    with pytest.raises(SitingError, match=r"needs the number of new sites K"):
         site(result, type=TYPE, objective="distance", candidates=cand)
 
 

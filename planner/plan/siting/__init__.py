@@ -197,15 +197,15 @@ def site(
     if objective != "distance" and not (np.isfinite(radius) and radius > 0):
         raise SitingError(
             f"facility type {type!r} has no service radius (radius_m = {radius:g}) in rulebook {book.id}; "
-            f"give --radius M, or set facility_types.{type}.radius_m in a city rule file"
+            f"give a radius in metres (radius_m), or set facility_types.{type}.radius_m in a city rule file"
         )
     cand = _candidates(result, candidates)
     n_cand = len(cand)
     if objective != "count" and (add is None or add < 1):
-        raise SitingError(f"objective {objective!r} needs the number of new sites: give --add K (K >= 1)")
+        raise SitingError(f"objective {objective!r} needs the number of new sites K (add): give K >= 1")
     if add is not None and add > n_cand:
         raise SitingError(
-            f"--add {add} is larger than the {n_cand} candidate sites; lower --add or give more candidates"
+            f"K = {add} new sites is larger than the {n_cand} candidate sites; lower K or give more candidates"
         )
     weight = np.nan_to_num(result.cells["population"].to_numpy(dtype=float), nan=0.0)
     engine = result.engine
@@ -231,7 +231,7 @@ def site(
         reachable = float(weight[coverable].sum())
         if not (0 < share <= 1):
             raise SitingError(
-                f"--target is a share of the {reachable:,.0f} residents that a candidate or existing facility "
+                f"the target is a share of the {reachable:,.0f} residents that a candidate or existing facility "
                 f"can reach; give a number in (0, 1], got {share:g}"
             )
         need = share * reachable - before
@@ -239,7 +239,7 @@ def site(
         if add is not None and len(solved.chosen) > add and solved.proven:
             raise SitingError(
                 f"covering {share:.0%} of the reachable residents needs {len(solved.chosen)} new sites, more than "
-                f"--add {add}; raise --add, lower --target or give more candidates"
+                f"K = {add}; raise K, lower the target share or give more candidates"
             )
     chosen = np.asarray(solved.chosen, dtype=np.int64)
     order, added = _coverage_ranks(reach, weight, before_mask, chosen)

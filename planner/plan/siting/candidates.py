@@ -49,13 +49,13 @@ def study_candidates(result: Analysis) -> gpd.GeoDataFrame:
     if layer is None:
         raise InputError(
             "the study has no 'candidates' layer; add one (points or polygons of possible sites) or use "
-            "--candidates cells for one candidate per analysis cell",
+            "the cells as candidates (one per analysis cell)",
             file=source,
         )
     if len(layer) == 0:
         raise InputError(
             "the candidates layer is empty (no valid point or polygon); add candidate sites to it or use "
-            "--candidates cells",
+            "the cells as candidates",
             file=source,
             layer="candidates",
         )
