@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +298,24 @@ def _site_args(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run_site)
 
 
+@contextlib.contextmanager
+def _no_c_stdout() -> Iterator[None]:
+    """Send what C libraries print on file descriptor 1 to the null device (the CLI is single-threaded)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (embedded): nothing to protect
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _run_site(args: argparse.Namespace) -> int:
     import planner
     from planner.plan.siting import SitingError, site, write_siting
@@ -330,16 +350,17 @@ def _run_site(args: argparse.Namespace) -> int:
             progress=bar,
         )
         bar("siting", 0.95)
-        answer = site(
-            result,
-            type=args.type,
-            objective=args.objective,
-            add=args.add,
-            target=args.target,
-            candidates=kind,
-            radius_m=args.radius,
-            time_limit_s=args.time_limit,
-        )
+        with _no_c_stdout():  # HiGHS prints a banner on the C-level stdout when it starts
+            answer = site(
+                result,
+                type=args.type,
+                objective=args.objective,
+                add=args.add,
+                target=args.target,
+                candidates=kind,
+                radius_m=args.radius,
+                time_limit_s=args.time_limit,
+            )
         written = write_siting(
             answer, args.out, study_name=study.name, existing_ids=tuple(study.facilities["facility_id"].astype(str))
         )

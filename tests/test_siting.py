@@ -323,3 +323,17 @@ def test_cli_writes_sites_siting_and_a_loadable_scenario(tmp_path):
 def test_cli_capacity_not_yet(tmp_path, capsys):
     assert main(["site", "--type", TYPE, "--add", "1", "--capacity", "--out", str(tmp_path), "--quiet"]) == 2
     assert "--capacity" in capsys.readouterr().err
+
+
+def test_cli_stdout_is_planner_only(tmp_path):
+    """HiGHS prints a banner on the C-level stdout the first time it starts; the CLI keeps it out."""
+    import os
+    import subprocess
+    import sys
+
+    argv = ["site", "--type", TYPE, "--objective", "count", "--mode", "euclidean", "--out", str(tmp_path)]
+    run = subprocess.run(
+        [sys.executable, "-m", "planner.cli", *argv], capture_output=True, text=True, env=os.environ, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("count: ") and "HiGHS" not in run.stdout

@@ -161,9 +161,7 @@ def maximal_covering(
     free = np.setdiff1d(np.arange(n_keep), np.concatenate([ones, zeros]))
     best, best_value, mip_bound, proven = local, lb, bound, False
     if len(ones) <= k_eff:
-        sub, sub_bound, proven, sub_local = _residual(
-            cover, ones, free, k_eff, time_limit_s - (time.perf_counter() - t0)
-        )
+        sub, sub_bound, proven, sub_local = _residual(cover, ones, free, k_eff, t0 + time_limit_s)
         if sub_local is not None:
             value = covered_weight(cover, sub_local)
             if value > best_value:
@@ -183,9 +181,12 @@ def maximal_covering(
 
 
 def _residual(
-    cover: Cover, ones: np.ndarray, free: np.ndarray, k: int, time_left: float
+    cover: Cover, ones: np.ndarray, free: np.ndarray, k: int, deadline: float
 ) -> tuple[dict, float, bool, np.ndarray | None]:
-    """The MILP on the candidates left free, with the fixed-open ones' groups taken out."""
+    """The MILP on the candidates left free, with the fixed-open ones' groups taken out.
+
+    ``deadline`` is a ``time.perf_counter()`` time: HiGHS gets what is left of it when called.
+    """
     m = cover.matrix
     taken = np.zeros(m.shape[1], dtype=bool)
     taken[m.indices[_rows(m, ones)]] = True
@@ -217,7 +218,7 @@ def _residual(
         np.ones(n_x + n_y),
         np.concatenate([np.ones(n_x, bool), np.zeros(n_y, bool)]),
         maximize=True,
-        time_limit_s=max(time_left, 1.0),
+        time_limit_s=max(deadline - time.perf_counter(), 1.0),
         start=start,
     )
     stats["mip_status"] = res.status
