@@ -17,26 +17,21 @@ with the solver's proven bound and the gap between them (:class:`SitingResult`).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pyproj
 import scipy.sparse as sp
 
 from planner.analysis import Analysis
 from planner.errors import PlannerError
-from planner.outputs import for_file, json_ready, write_atomic
 from planner.plan.siting.candidates import ID, cell_candidates, study_candidates
 from planner.plan.siting.count import set_covering
 from planner.plan.siting.median import p_median
+from planner.plan.siting.result import SitingResult, write_siting
 from planner.plan.siting.solve import maximal_covering
 from planner.reach import _points
-from planner.scenario import Edit, Scenario
 
 __all__ = ["OBJECTIVES", "SitingError", "SitingResult", "site", "write_siting"]
 
@@ -47,100 +42,6 @@ OBJECTIVES: tuple[str, ...] = ("coverage", "count", "distance")
 
 class SitingError(PlannerError, ValueError):
     """A siting question that cannot be answered as asked (says what to change)."""
-
-
-@dataclass(frozen=True)
-class SitingResult:
-    """The answer of :func:`site`.
-
-    Attributes
-    ----------
-    objective, type, mode, radius_m
-        The question: objective, facility type, distance mode, radius (m; None for distance).
-    k
-        Number of new sites proposed (rows of ``sites``).
-    value
-        Re-scored objective: residents covered after (coverage), number of new sites (count),
-        residents × metres after (distance).
-    bound
-        The solver's proven bound on the objective (upper for coverage, lower otherwise).
-    gap
-        ``|bound - value| / max(|bound|, |value|)``; 0 when proven optimal.
-    before, after
-        Residents covered before and after (coverage, count); residents × metres before and
-        after (distance; before is None when no facility of the type exists).
-    status
-        ``"optimal"`` (proven) or ``"time_limit"`` (best found, with its gap).
-    seconds
-        Wall time of matrix and solve.
-    sites
-        The new sites, in the order they add most: ``candidate_id``, ``residents_added``,
-        ``rank``, ``floor_area_m2``, geometry (study CRS).
-    """
-
-    objective: str
-    type: str
-    mode: str
-    radius_m: float | None
-    k: int
-    value: float
-    bound: float
-    gap: float
-    before: float | None
-    after: float
-    status: str
-    seconds: float
-    sites: gpd.GeoDataFrame
-    target_share: float | None = None
-    candidates: int = 0
-    unreachable_residents: float = 0.0
-    stats: dict = field(default_factory=dict)
-
-    def summary(self) -> dict:
-        """The content of ``siting.json``."""
-        return json_ready(
-            {
-                "objective": self.objective,
-                "type": self.type,
-                "k": self.k,
-                "value": self.value,
-                "bound": self.bound,
-                "gap": self.gap,
-                "before": self.before,
-                "after": self.after,
-                "status": self.status,
-                "seconds": round(self.seconds, 3),
-                "mode": self.mode,
-                "radius_m": self.radius_m,
-                "target_share": self.target_share,
-                "candidates": self.candidates,
-                "unreachable_residents": self.unreachable_residents,
-                "solver": {k: v for k, v in self.stats.items() if not isinstance(v, float) or np.isfinite(v)},
-            }
-        )
-
-    def scenario(
-        self, study_name: str = "", *, name: str | None = None, existing_ids: tuple[str, ...] = ()
-    ) -> Scenario:
-        """The new sites as a what-if scenario (``add`` edits in rank order, WGS84 positions)."""
-        scen = Scenario(name=name or f"siting: {self.type}, {self.objective}, {self.k} new", study=study_name)
-        if len(self.sites):
-            to_wgs = pyproj.Transformer.from_crs(self.sites.crs, "EPSG:4326", always_xy=True)
-            lon, lat = to_wgs.transform(self.sites.geometry.x.to_numpy(), self.sites.geometry.y.to_numpy())
-            for row, x, y in zip(self.sites.itertuples(index=False), lon, lat, strict=True):
-                fid = scen.new_id(existing_ids)
-                scen = scen.with_edit(
-                    Edit(
-                        op="add",
-                        facility_id=fid,
-                        type=self.type,
-                        name=f"{fid} ({row.candidate_id})",
-                        floor_area_m2=float(row.floor_area_m2),
-                        lon=float(x),
-                        lat=float(y),
-                    )
-                )
-        return scen
 
 
 def site(
@@ -395,20 +296,3 @@ def _candidates(result: Analysis, candidates: str | gpd.GeoDataFrame) -> gpd.Geo
             raise SitingError("no analysis cell lies within the snapping distance of a street; give a candidates layer")
         return out
     raise SitingError(f"candidates must be 'auto', 'study' or 'cells', got {candidates!r}")
-
-
-def write_siting(
-    result: SitingResult, out_dir: str | Path, *, study_name: str = "", existing_ids=()
-) -> dict[str, Path]:
-    """Write ``sites.gpkg`` (layer ``sites``), ``siting.json`` and ``scenario.json``, each atomically."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise PlannerError(f"output path {out} exists and is not a folder; choose another --out")
-    data = for_file(result.sites)
-    text = json.dumps(result.summary(), ensure_ascii=False, indent=2)
-    scen = result.scenario(study_name, existing_ids=tuple(str(i) for i in existing_ids)).to_json()
-    return {
-        "sites.gpkg": write_atomic(out / "sites.gpkg", lambda p: data.to_file(p, layer="sites", driver="GPKG")),
-        "siting.json": write_atomic(out / "siting.json", lambda p: p.write_text(text, encoding="utf-8")),
-        "scenario.json": write_atomic(out / "scenario.json", lambda p: p.write_text(scen, encoding="utf-8")),
-    }
