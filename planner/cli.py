@@ -361,9 +361,7 @@ def _run_site(args: argparse.Namespace) -> int:
                 radius_m=args.radius,
                 time_limit_s=args.time_limit,
             )
-        written = write_siting(
-            answer, args.out, study_name=study.name, existing_ids=tuple(study.facilities["facility_id"].astype(str))
-        )
+        written = write_siting(answer, args.out, study)
     finally:
         bar.close()  # type: ignore[attr-defined]
     if not args.quiet:

@@ -337,3 +337,18 @@ def test_cli_stdout_is_planner_only(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("count: ") and "HiGHS" not in run.stdout
+
+
+def test_write_siting_never_overwrites_an_input(sample, tmp_path):
+    """A study whose input file is DIR/sites.gpkg: writing the siting into DIR is refused."""
+    from planner.plan.siting import write_siting
+
+    result, cand = sample
+    answer = site(result, type=TYPE, objective="coverage", add=1, candidates=cand)
+    source = dataclasses.replace(result.study.sources[0], file=str(tmp_path / "sites.gpkg"))
+    study = dataclasses.replace(result.study, sources=(source,))
+    with pytest.raises(planner.PlannerError, match=r"refusing to overwrite the input file"):
+        write_siting(answer, tmp_path, study)
+    assert not (tmp_path / "sites.gpkg").exists()
+    written = write_siting(answer, tmp_path / "out", result.study)
+    assert Scenario.from_json(written["scenario.json"].read_text("utf-8")).study == result.study.name

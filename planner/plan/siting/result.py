@@ -13,6 +13,10 @@ import pyproj
 from planner.errors import PlannerError
 from planner.outputs import for_file, json_ready, write_atomic
 from planner.scenario import Edit, Scenario
+from planner.study import Study
+
+#: the files :func:`write_siting` writes
+FILES = ("sites.gpkg", "siting.json", "scenario.json")
 
 
 @dataclass(frozen=True)
@@ -109,16 +113,28 @@ class SitingResult:
         return scen
 
 
-def write_siting(
-    result: SitingResult, out_dir: str | Path, *, study_name: str = "", existing_ids=()
-) -> dict[str, Path]:
-    """Write ``sites.gpkg`` (layer ``sites``), ``siting.json`` and ``scenario.json``, each atomically."""
+def write_siting(result: SitingResult, out_dir: str | Path, study: Study | None = None) -> dict[str, Path]:
+    """Write ``sites.gpkg`` (layer ``sites``), ``siting.json`` and ``scenario.json``, each atomically.
+
+    With the ``study``, the scenario names it, its new ids clash with no facility id, and no
+    file is written onto one of the study's input files.
+
+    Raises
+    ------
+    PlannerError
+        ``out_dir`` is a file, or a target is one of the study's inputs.
+    """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise PlannerError(f"output path {out} exists and is not a folder; choose another --out")
+    inputs = {Path(src.file).resolve() for src in study.sources} if study is not None else set()
+    for name in FILES:
+        if (out / name).resolve() in inputs:
+            raise PlannerError(f"refusing to overwrite the input file {out / name}; choose another --out folder")
+    ids = tuple(study.facilities["facility_id"].astype(str)) if study is not None else ()
     data = for_file(result.sites)
     text = json.dumps(result.summary(), ensure_ascii=False, indent=2)
-    scen = result.scenario(study_name, existing_ids=tuple(str(i) for i in existing_ids)).to_json()
+    scen = result.scenario(study.name if study is not None else "", existing_ids=ids).to_json()
     return {
         "sites.gpkg": write_atomic(out / "sites.gpkg", lambda p: data.to_file(p, layer="sites", driver="GPKG")),
         "siting.json": write_atomic(out / "siting.json", lambda p: p.write_text(text, encoding="utf-8")),
