@@ -1,1 +1,2 @@
-"""Plan: what-if scenarios, and (from here on) siting and the organisation of the district."""
+"""Plan: what to change. What-if scenarios (:mod:`planner.plan.scenario`); siting
+(:mod:`planner.plan.siting`): where new facilities should go."""
