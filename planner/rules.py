@@ -84,6 +84,9 @@ class Rulebook:
     files: tuple[str, ...] = ()
     #: plausibility limits for input data (``[validation]``), e.g. ``cells_population_tolerance``
     validation: Mapping[str, Number] = field(default_factory=dict)
+    #: numbers of the district's organisation (``[organisation]``): workstation sizes and staffing,
+    #: the workload weights, grid workers per grid (used by :mod:`planner.plan.regions`)
+    organisation: Mapping[str, Number] = field(default_factory=dict)
 
     def match_type(self, raw: object) -> str | None:
         """The facility type key for a raw type name from data, or None when unknown."""
@@ -247,6 +250,9 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
             facility_types=ftypes,
         )
     checks = {k: _number(v, f"validation.{k}", sources, statuses) for k, v in data.get("validation", {}).items()}
+    organisation = {
+        k: _number(v, f"organisation.{k}", sources, statuses) for k, v in data.get("organisation", {}).items()
+    }
     return Rulebook(
         id=str(head.get("id", "custom")),
         version=str(head.get("version", "")),
@@ -258,6 +264,7 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         statuses=statuses,
         files=files,
         validation=checks,
+        organisation=organisation,
     )
 
 
