@@ -25,7 +25,7 @@ import shapely
 
 from planner.errors import InputError, PlannerError
 from planner.plan.regions import contiguity, partition
-from planner.plan.regions.households import cell_households
+from planner.plan.regions.households import cell_households, refine_cells
 from planner.plan.regions.log import RegionLog
 from planner.plan.regions.staffing import grid_workers, norms_table, organisation_number
 from planner.rules import Rulebook, load_rulebook
@@ -54,14 +54,16 @@ class Grids:
         ``grid_workers_needed``, ``staff``, ``staff_gap`` (staff − grid workers needed; negative
         is a shortfall), ``status``.
     cells
-        ``cell_id``, ``community_id``, ``grid_id``, ``households``: each cell's grid.
+        The pieces the grids are made of: analysis cells, cut into quarters where one holds more
+        than half the bounds' width of households (sharing households and residents by area):
+        ``cell_id``, ``community_id``, ``grid_id``, ``households``, ``population``, geometry.
     validation, norms, summary
         Flagged communities; the rulebook numbers used; district totals and the options.
     """
 
     grids: gpd.GeoDataFrame
     communities: pd.DataFrame
-    cells: pd.DataFrame
+    cells: gpd.GeoDataFrame
     validation: pd.DataFrame
     norms: pd.DataFrame
     summary: dict
@@ -183,7 +185,9 @@ def split_communities(
     hh_comm = pd.to_numeric(comm["households"], errors="coerce")
     hh_by_id = pd.Series(hh_comm.to_numpy(), index=comm["community_id"].to_numpy())
     cl = cells.sort_values(["community_id", "cell_id"], kind="stable").reset_index(drop=True)
-    cl_hh = cell_households(cl, hh_by_id)
+    # pieces no heavier than half the bounds' width, so one move can always land a grid inside them
+    cl = refine_cells(cl, cell_households(cl, hh_by_id), (hi - lo) / 2)
+    cl_hh = cl["households"].to_numpy()
     vlog = RegionLog()
     cell_grid = np.full(len(cl), None, dtype=object)
     rows: list[dict] = []
@@ -219,7 +223,7 @@ def split_communities(
             if not met:
                 sums = np.bincount(labels, weights=cl_hh[idx])
                 heavy = cl_hh[idx].max()
-                why = f"; one analysis cell alone has {heavy:,.0f} households" if heavy > hi else ""
+                why = f"; one piece of an analysis cell alone has {heavy:,.0f} households" if heavy > hi else ""
                 vlog.add(
                     "communities",
                     cid,
@@ -246,8 +250,16 @@ def split_communities(
         "grid_workers_needed": int(table["grid_workers_needed"].sum()),
         "seed": seed,
     }
-    out_cells = pd.DataFrame(
-        {"cell_id": cl["cell_id"], "community_id": cl["community_id"], "grid_id": cell_grid, "households": cl_hh}
+    out_cells = gpd.GeoDataFrame(
+        {
+            "cell_id": cl["cell_id"],
+            "community_id": cl["community_id"],
+            "grid_id": cell_grid,
+            "households": cl_hh,
+            "population": cl["population"],
+        },
+        geometry=cl.geometry.values,
+        crs=cl.crs,
     )
     log.info("%d grids in %d communities", summary["grids"], len(comm))
     return Grids(
