@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Grids", "split_communities"]
 
+#: kicks of the iterated local search for a community whose plain search missed the bounds
+KICKS = 30
 _NORMS = ("grid_workers_per_grid", "grid_level2_min_grids", "grid_level2_max_grids")
 _RULES = (("grid_households", "min_households"), ("grid_households", "max_households"))
 
@@ -121,7 +123,10 @@ def _split_cells(geoms, hh, lo, hi, seed, restarts) -> tuple[np.ndarray, bool]:
         local = {int(v): i for i, v in enumerate(nodes)}
         nb = [[local[int(u)] for u in neighbours[v]] for v in nodes]
         w = hh[nodes].astype(float)
-        sols = partition.solve_component(nb, w, w, lo, hi, ks, seed=seed + c, restarts=restarts)
+        # balance is not the aim here, only the bounds: kick the search only when it missed them
+        sols = partition.solve_component(nb, w, w, lo, hi, ks, seed=seed + c, restarts=restarts, kicks=0)
+        if all(sol.violation > 0 for sol in sols.values()):
+            sols = partition.solve_component(nb, w, w, lo, hi, ks, seed=seed + c, restarts=restarts, kicks=KICKS)
 
         mid = total / ((lo + hi) / 2)
         best = min(sols.values(), key=lambda sol, w=w, mid=mid: _split_key(sol, w, lo, hi, mid))

@@ -16,6 +16,9 @@ objective:
    regions) or keep it and lower the sum of squared measures (for a fixed ``k`` that is the
    variance, so the coefficient of variation, of the regions' measures).
 
+3. **Kicks** (iterated local search): a few random moves that keep the bounds and contiguity,
+   then the local search again; kept when better.
+
 Several seeds and region counts are tried and the best kept: no bound violated first, then the
 lowest coefficient of variation. Everything is deterministic for a given ``seed``; the search is
 bounded by ``max_passes``, never by a clock.
@@ -31,7 +34,10 @@ import numpy as np
 
 from planner.plan.regions.contiguity import is_connected
 
-__all__ = ["Solution", "cv", "region_counts", "solve_component"]
+__all__ = ["Solution", "cv", "group_by_count", "region_counts", "solve_component"]
+
+#: random moves per kick of the iterated local search (it alternates between this and twice as many)
+KICK_MOVES = 2
 
 
 @dataclass(frozen=True)
@@ -236,19 +242,36 @@ class _State:
         return lab.astype(np.int64)
 
 
-def _improve(neighbours, lab, size, measure, lo, hi, max_passes) -> np.ndarray:
+def _improve(neighbours, lab, size, measure, lo, hi, max_passes, start=None) -> np.ndarray:
+    """Descend with moves and swaps until none helps, then try merges; repeat while they help.
+
+    A work list holds the nodes to look at (all, or ``start``); after a change only the nodes
+    of the two regions involved and their neighbours are looked at again, so a descent after a
+    small kick costs little. At most ``max_passes`` × nodes looks per round.
+    """
     state = _State(neighbours, lab.copy(), size, measure, lo, hi)
+    m = len(neighbours)
     for _ in range(max_passes):
-        changed = False
-        for v in range(len(neighbours)):
-            changed |= state.try_move(v)
-        for v in range(len(neighbours)):
-            changed |= state.try_swap(v)
-        if not changed:
-            for a in range(len(state.members)):
-                changed |= state.try_merge(a)
-        if not changed:
+        queue = deque(range(m) if start is None else sorted(start))
+        queued = set(queue)
+        budget = max_passes * m
+        while queue and budget > 0:
+            v = queue.popleft()
+            queued.discard(v)
+            budget -= 1
+            a = int(state.lab[v])
+            if state.try_move(v) or state.try_swap(v):
+                touched = sorted(state.members[a] | state.members[int(state.lab[v])])
+                for u in touched + [int(x) for t in touched for x in neighbours[t]]:
+                    if u not in queued:
+                        queued.add(u)
+                        queue.append(u)
+        merged = False
+        for r in range(len(state.members)):
+            merged |= state.try_merge(r)
+        if not merged:
             break
+        start = None
     return state.labels()
 
 
@@ -271,6 +294,7 @@ def solve_component(
     seed: int = 0,
     restarts: int = 4,
     max_passes: int = 60,
+    kicks: int = 60,
 ) -> dict[int, Solution]:
     """The best partition found for each region count in ``ks`` of one connected component.
 
@@ -284,8 +308,9 @@ def solve_component(
         Bounds on each region's total ``size``, inclusive.
     ks
         Region counts to try.
-    seed, restarts, max_passes
-        Seed of the random seeding; seeds tried per count; passes of the local search at most.
+    seed, restarts, max_passes, kicks
+        Seed of the random seeding; seeds tried per count; passes of the local search at most;
+        kicks of the iterated local search on the best partition of each count.
 
     Returns
     -------
@@ -308,7 +333,44 @@ def solve_component(
                 out[k] = sol
             if k == m or k == 1:
                 break  # one way to do it
+        if k in out and 1 < k < m:
+            out[k] = _kicked(neighbours, out[k], size, measure, lo, hi, rng, kicks, max_passes)
     return out
+
+
+def _kick(neighbours, lab, size, measure, lo, hi, rng, n_moves: int) -> np.ndarray:
+    """A few random moves that keep every region connected and the violation no worse."""
+    state = _State(neighbours, lab.copy(), size, measure, lo, hi)
+    done, moved = 0, []
+    for v in rng.permutation(len(neighbours)):
+        a = int(state.lab[v])
+        others = sorted({int(state.lab[u]) for u in neighbours[v]} - {a})
+        if not others or len(state.members[a]) <= 1:
+            continue
+        b = others[int(rng.integers(len(others)))]
+        w = size[v]
+        dv = state.viol(a, -w) + state.viol(b, w) - state.viol(a) - state.viol(b)
+        if dv > 1e-9 or not is_connected(state.members[a] - {int(v)}, neighbours):
+            continue
+        state._apply(int(v), a, b)
+        moved += [a, b]
+        done += 1
+        if done == n_moves:
+            break
+    touched = {int(x) for r in moved for x in state.members[r]}
+    return state.lab.copy(), touched | {int(u) for t in touched for u in neighbours[t]}
+
+
+def _kicked(neighbours, sol: Solution, size, measure, lo, hi, rng, kicks: int, max_passes: int) -> Solution:
+    """Iterated local search: kick the best partition, descend again, keep what is better."""
+    best = sol
+    for i in range(kicks):
+        lab, touched = _kick(neighbours, best.labels, size, measure, lo, hi, rng, KICK_MOVES + i % KICK_MOVES)
+        lab = _improve(neighbours, lab, size, measure, lo, hi, max_passes, start=touched)
+        new = _score(lab, size, measure, lo, hi)
+        if new.k == best.k and (new.violation, new.sum_sq) < (best.violation, best.sum_sq):
+            best = new
+    return best
 
 
 def group_by_count(
@@ -337,7 +399,9 @@ def group_by_count(
         local = {int(v): i for i, v in enumerate(nodes)}
         nb = [[local[u] for u in neighbours[v]] for v in nodes]
         ks, _ = region_counts(len(nodes), lo, hi)
-        sols = solve_component(nb, np.ones(len(nodes)), measure[nodes], lo, hi, ks, seed=seed + c, restarts=restarts)
+        sols = solve_component(
+            nb, np.ones(len(nodes)), measure[nodes], lo, hi, ks, seed=seed + c, restarts=restarts, kicks=10
+        )
         best = sols[min(sols, key=lambda k: (sols[k].violation, cv(sols[k].sums(measure[nodes])), k))]
         sizes = np.bincount(best.labels, minlength=best.k)
         labels[nodes] = best.labels + len(ok)
