@@ -394,7 +394,7 @@ def group_by_count(
         nodes = np.flatnonzero(comp == c)
         if len(nodes) <= lo:
             labels[nodes] = len(ok)
-            ok.append(len(nodes) == lo or len(nodes) >= lo)
+            ok.append(len(nodes) == lo)  # smaller than the minimum: one group, flagged
             continue
         local = {int(v): i for i, v in enumerate(nodes)}
         nb = [[local[u] for u in neighbours[v]] for v in nodes]
