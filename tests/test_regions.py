@@ -168,7 +168,7 @@ def test_bounds_that_cannot_be_met_give_the_nearest_grouping_flagged_and_the_res
 
 def test_min_larger_than_max_is_a_clear_error() -> None:
     comm = voronoi_district(20, seed=8)
-    with pytest.raises(PlannerError, match=r"--min \(6\) is larger than --max \(5\)"):
+    with pytest.raises(PlannerError, match=r"fewest communities per station \(6\) is larger than the most \(5\)"):
         group_communities(comm, min_communities=6, max_communities=5)
     with pytest.raises(PlannerError, match="at least 1"):
         group_communities(comm, min_communities=0, max_communities=5)
@@ -293,7 +293,7 @@ def test_a_community_below_the_minimum_is_one_grid_and_501_to_599_is_the_nearest
 def test_grid_bad_input_min_above_max_and_missing_households() -> None:
     comm = voronoi_district(6, seed=12)
     cells = _cells_for(comm)
-    with pytest.raises(PlannerError, match=r"--min-households \(600\) is larger than --max-households \(500\)"):
+    with pytest.raises(PlannerError, match=r"fewest households per grid \(600\) is larger than the most \(500\)"):
         split_communities(comm, cells, min_households=600, max_households=500)
     with pytest.raises(InputError, match="households"):
         split_communities(comm.drop(columns="households"), cells)
@@ -413,4 +413,4 @@ def test_cli_workstations_and_grids_on_the_sample(tmp_path: Path, capsys) -> Non
     validation = pd.read_csv(out / "validation.csv", encoding="utf-8-sig")
     assert {"layer", "id", "reason", "message_en", "message_zh"} <= set(validation.columns)
     assert main(["workstations", "--mode", "euclidean", "--min", "6", "--max", "5", "--out", str(out)]) == 2
-    assert "larger than --max" in capsys.readouterr().err
+    assert "(6) is larger than the most (5)" in capsys.readouterr().err

@@ -75,7 +75,7 @@ def _bounds(book: Rulebook, lo: float | None, hi: float | None) -> tuple[float, 
     rule = book.rules.get("grid_households")
     if (lo is None or hi is None) and rule is None:
         raise PlannerError(
-            "the rulebook has no community_rules.grid_households; give --min-households and --max-households"
+            "the rulebook has no community_rules.grid_households; give the fewest and most households per grid"
         )
     lo = float(lo if lo is not None else rule.numbers["min_households"].value)
     hi = float(hi if hi is not None else rule.numbers["max_households"].value)
@@ -83,8 +83,8 @@ def _bounds(book: Rulebook, lo: float | None, hi: float | None) -> tuple[float, 
         raise PlannerError(f"grid household bounds must be positive, got {lo:g} and {hi:g}")
     if lo > hi:
         raise PlannerError(
-            f"--min-households ({lo:g}) is larger than --max-households ({hi:g}); e.g. --min-households 300 "
-            "--max-households 500"
+            f"the fewest households per grid ({lo:g}) is larger than the most ({hi:g}); give a minimum no larger "
+            "than the maximum, e.g. 300 and 500"
         )
     return lo, hi
 
@@ -179,7 +179,7 @@ def split_communities(
     book = rulebook or load_rulebook()
     lo, hi = _bounds(book, min_households, max_households)
     if levels not in (1, 2):
-        raise PlannerError(f"--levels is 1 or 2, got {levels}")
+        raise PlannerError(f"grid levels are 1 or 2, got {levels}")
     if "households" not in communities.columns:
         raise InputError(
             "grids need each community's households; add a households (户数) column",

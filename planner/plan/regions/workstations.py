@@ -82,7 +82,7 @@ def balance_measure(communities: gpd.GeoDataFrame, balance: str, book: Rulebook)
     × ``workload_per_km2`` (rulebook ``[organisation]``).
     """
     if balance not in BALANCES:
-        raise PlannerError(f"--balance must be one of {', '.join(BALANCES)}, got {balance!r}")
+        raise PlannerError(f"the balance measure must be one of {', '.join(BALANCES)}, got {balance!r}")
     pop = pd.to_numeric(communities.get("population"), errors="coerce") if "population" in communities else None
     hh = pd.to_numeric(communities["households"], errors="coerce") if "households" in communities else None
     if balance == "population":
@@ -90,7 +90,7 @@ def balance_measure(communities: gpd.GeoDataFrame, balance: str, book: Rulebook)
             bad = communities["community_id"] if pop is None else communities.loc[pop.isna(), "community_id"]
             raise InputError(
                 "residents missing: balancing by population needs every community's residents; fill them in "
-                "or use --balance households",
+                "or balance by households",
                 layer="communities",
                 column="population",
                 rows=bad.tolist(),
@@ -115,9 +115,14 @@ def balance_measure(communities: gpd.GeoDataFrame, balance: str, book: Rulebook)
 
 def _check_bounds(lo: int, hi: int) -> None:
     if lo < 1 or hi < 1 or int(lo) != lo or int(hi) != hi:
-        raise PlannerError(f"--min and --max are whole numbers of communities, at least 1; got {lo} and {hi}")
+        raise PlannerError(
+            f"the fewest and most communities per station are whole numbers, at least 1; got {lo} and {hi}"
+        )
     if lo > hi:
-        raise PlannerError(f"--min ({lo}) is larger than --max ({hi}); give --min <= --max, e.g. --min 3 --max 5")
+        raise PlannerError(
+            f"the fewest communities per station ({lo}) is larger than the most ({hi}); give a minimum no larger "
+            "than the maximum, e.g. 3 and 5"
+        )
 
 
 def _restricted_adjacency(comm: gpd.GeoDataFrame, within: str | None) -> sp.csr_array:
@@ -126,7 +131,8 @@ def _restricted_adjacency(comm: gpd.GeoDataFrame, within: str | None) -> sp.csr_
         return adj
     if within not in comm.columns:
         raise InputError(
-            f"--within {within}: the communities have no '{within}' column; add it or leave out --within",
+            f"stations kept within '{within}', but the communities have no '{within}' column; add it or do not "
+            "keep stations within it",
             layer="communities",
             column=within,
         )
