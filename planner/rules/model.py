@@ -122,6 +122,9 @@ class Rulebook:
     def research_keys(self) -> tuple[str, ...]:
         """The [sources] keys of kind ``research``: a trail never shown as the basis of a rule."""
         return tuple(k for k, v in self.sources.items() if v.get("kind", "document") == "research")
+    #: numbers of the district's organisation (``[organisation]``): workstation sizes and staffing,
+    #: the workload weights, grid workers per grid (used by :mod:`planner.plan.regions`)
+    organisation: Mapping[str, Number] = field(default_factory=dict)
 
     def match_type(self, raw: object) -> str | None:
         """The facility type key for a raw type name from data, or None when unknown."""
@@ -360,6 +363,9 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
             facility_types=ftypes,
         )
     checks = {k: _number(v, f"validation.{k}", sources, statuses, bases) for k, v in data.get("validation", {}).items()}
+    organisation = {
+        k: _number(v, f"organisation.{k}", sources, statuses, bases) for k, v in data.get("organisation", {}).items()
+    }
     return Rulebook(
         id=str(head.get("id", "custom")),
         version=str(head.get("version", "")),
@@ -372,6 +378,7 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         files=files,
         validation=checks,
         bases=bases,
+        organisation=organisation,
     )
 
 
