@@ -1,0 +1,259 @@
+"""Tests for planner.assess.access: two-step floating catchment access (2SFCA, E2SFCA).
+
+By hand on a tiny straight-line district (the numbers worked out in ``hand``'s docstring),
+against PySAL ``access`` on the bundled sample (straight line and walking, 250 m cells) with
+its cost table built from the same ``ReachEngine.within`` matrix, through the CLI, and on bad
+input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import shapely
+from conftest import TOY_CRS, X0, Y0, write_gpkg
+
+import planner
+from planner.analysis import demand_points
+from planner.assess.access import AccessError, access, two_step
+from planner.cli import main
+from planner.reach.engine import _points, make_engine
+from planner.rules.model import Number
+
+TYPE = "elderly_day_care"
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory):
+    """Straight line, radius 100 m (given), one community of 1,000 households.
+
+    Point cells on a line at x = 0, 100, 200, 400 with 10, 20, 30, 40 residents; facilities F1
+    at x = 0 (600 m²), F2 at x = 200 (300 m²) and F3 at x = 1000 (500 m², nobody within 100 m).
+
+    - F1 reaches x = 0 (0 m, a stored zero) and x = 100 (100 m, on the boundary): R1 = 600 / 30 = 20;
+    - F2 reaches x = 100 (100 m) and x = 200 (0 m): R2 = 300 / 50 = 6; F3 reaches no one: adds nothing;
+    - access: x = 0: 20, x = 100: 20 + 6 = 26, x = 200: 6, x = 400: 0 (no facility within 100 m);
+    - community: 10·20 + 20·26 + 30·6 = 900 m² within reach over 100 residents: mean 9, and
+      900 × 100 / 1000 = 90 m² per 100 households.
+    """
+    comm = gpd.GeoDataFrame(
+        {"community_id": ["C"], "name": ["C"], "population": [100], "households": [1000]},
+        geometry=[shapely.box(X0 - 50, Y0 - 50, X0 + 1100, Y0 + 50)],
+        crs=TOY_CRS,
+    )
+    cells = gpd.GeoDataFrame(
+        {"cell_id": ["c0", "c100", "c200", "c400"], "population": [10, 20, 30, 40]},
+        geometry=[shapely.Point(X0 + x, Y0) for x in (0, 100, 200, 400)],
+        crs=TOY_CRS,
+    )
+    fac = gpd.GeoDataFrame(
+        {
+            "facility_id": ["F1", "F2", "F3"],
+            "name": ["F1", "F2", "F3"],
+            "type": [TYPE] * 3,
+            "floor_area_m2": [600.0, 300.0, 500.0],
+            "capacity": [60.0, 30.0, 50.0],
+        },
+        geometry=[shapely.Point(X0 + x, Y0) for x in (0, 200, 1000)],
+        crs=TOY_CRS,
+    )
+    path = write_gpkg(
+        tmp_path_factory.mktemp("hand") / "hand.gpkg", {"communities": comm, "cells": cells, "facilities": fac}
+    )
+    result = planner.analyze(planner.load_study(path), mode="euclidean")
+    # the study goes through WGS84 and back (a few 1e-9 m off); put the points back on the metre
+    # so that 100 m is exactly 100 m
+    exact = lambda gdf: gdf.assign(geometry=shapely.transform(gdf.geometry.values, np.round))  # noqa: E731
+    cells_exact, fac_exact = exact(result.cells), exact(result.study.facilities)
+    study = dataclasses.replace(result.study, facilities=fac_exact)
+    engine = make_engine(demand_points(cells_exact), mode="euclidean")
+    return dataclasses.replace(result, study=study, cells=cells_exact, engine=engine)
+
+
+def test_hand(hand):
+    got = access(hand, type=TYPE, radius_m=100)
+    assert got.cells["cell_id"].tolist() == ["c0", "c100", "c200", "c400"]
+    np.testing.assert_allclose(got.cells["access"], [20.0, 26.0, 6.0, 0.0], rtol=1e-12)
+    fac = got.facilities.set_index("facility_id")
+    np.testing.assert_allclose(fac["demand"], [30, 50, 0])
+    np.testing.assert_allclose(fac["ratio"], [20, 6, 0])  # F3: nobody within reach, adds nothing
+    row = got.communities.iloc[0]
+    assert row["community_id"] == "C"
+    assert row["access"] == pytest.approx(9.0) and row["access_per_100_households"] == pytest.approx(90.0)
+    assert (got.method, got.decay, got.supply, got.radius_m, got.mode) == (
+        "2sfca",
+        "step",
+        "floor_area_m2",
+        100,
+        "euclidean",
+    )
+
+
+def test_hand_count_and_capacity(hand):
+    """count: R1 = 1/30, R2 = 1/50; capacity is a tenth of the floor area here."""
+    count = access(hand, type=TYPE, radius_m=100, supply="count")
+    np.testing.assert_allclose(count.cells["access"], [1 / 30, 1 / 30 + 1 / 50, 1 / 50, 0.0])
+    cap = access(hand, type=TYPE, radius_m=100, supply="capacity")
+    np.testing.assert_allclose(cap.cells["access"], [2.0, 2.6, 0.6, 0.0])
+
+
+def test_inclusive_boundary(hand):
+    """Just under 100 m, x = 100 leaves both catchments: R1 = 600 / 10, R2 = 300 / 30, x = 100 gets 0."""
+    got = access(hand, type=TYPE, radius_m=np.nextafter(100.0, 0.0))
+    np.testing.assert_allclose(got.cells["access"], [60.0, 0.0, 10.0, 0.0])
+
+
+def test_every_cell_zero_not_nan(hand):
+    """A radius reaching nobody: every cell listed with access 0, none NaN."""
+    fac = hand.study.facilities.assign(geometry=[shapely.Point(X0 + 1000, Y0)] * 3)
+    study = dataclasses.replace(hand.study, facilities=gpd.GeoDataFrame(fac, crs=hand.study.crs))
+    got = access(dataclasses.replace(hand, study=study), type=TYPE, radius_m=100)
+    assert len(got.cells) == 4 and (got.cells["access"] == 0).all()
+    assert got.communities["access"].tolist() == [0.0]
+
+
+def test_gaussian_by_hand():
+    """E2SFCA, Gaussian σ = radius / 2 = 50: W(0) = 1, W(100) = e^-2, applied in both steps."""
+    w = np.exp(-2.0)
+    reach = sp.csr_array(
+        (np.array([0.0, 100.0, 100.0, 0.0]), np.array([0, 1, 1, 2]), np.array([0, 2, 4])), shape=(2, 4)
+    )
+    pop = np.array([10.0, 20, 30, 40])
+    got, demand, ratio = two_step(reach, np.array([600.0, 300.0]), pop, decay="gaussian", radius_m=100)
+    r1, r2 = 600 / (10 + 20 * w), 300 / (20 * w + 30)
+    np.testing.assert_allclose(demand, [10 + 20 * w, 20 * w + 30])
+    np.testing.assert_allclose(ratio, [r1, r2])
+    np.testing.assert_allclose(got, [r1, (r1 + r2) * w, r2, 0.0])
+
+
+# ------------------------------------------------------------------------------- PySAL access
+
+pysal = pytest.importorskip("access", reason="the PySAL comparisons need access (pip install access)")
+
+
+def pysal_2sfca(result, radius: float, supply: np.ndarray, weight_fn=None) -> np.ndarray:
+    """PySAL's 2SFCA on a cost table built from the same within() matrix.
+
+    planner's definitions where PySAL has none: a cell it leaves out (no facility within the
+    radius) is 0, and a facility with no residents within its radius (PySAL: S / 0 = inf on
+    every cell it reaches) adds nothing, so its pairs leave the cost table.
+    """
+    fac = result.study.facilities
+    fac = fac.loc[fac["type"] == TYPE]
+    pop = np.nan_to_num(result.cells["population"].to_numpy(dtype=float))
+    reach = result.engine.within(_points(fac), radius).tocoo()
+    nobody = np.flatnonzero(np.bincount(reach.row, weights=pop[reach.col], minlength=len(fac)) == 0)
+    keep = ~np.isin(reach.row, nobody)
+    cost = pd.DataFrame({"origin": reach.col[keep], "dest": reach.row[keep], "cost": reach.data[keep]})
+    demand = pd.DataFrame({"cell": np.arange(len(pop)), "pop": pop})
+    sup = pd.DataFrame({"fac": np.arange(len(supply)), "supply": supply})
+    acc = pysal.Access(
+        demand_df=demand,
+        demand_index="cell",
+        demand_value="pop",
+        supply_df=sup,
+        supply_index="fac",
+        supply_value="supply",
+        cost_df=cost,
+        cost_origin="origin",
+        cost_dest="dest",
+        cost_name="cost",
+    )
+    out = acc.two_stage_fca(name="a", max_cost=radius, weight_fn=weight_fn)
+    return out.iloc[:, 0].reindex(range(len(demand))).fillna(0.0).to_numpy()
+
+
+@pytest.fixture(scope="module", params=["euclidean", "walk"])
+def sample(request):
+    return planner.analyze(mode=request.param, cell_size_m=250)
+
+
+@pytest.mark.parametrize("supply", ["floor_area_m2", "count"])
+def test_sample_equals_pysal(sample, supply):
+    got = access(sample, type=TYPE, supply=supply)
+    fac = sample.study.facilities
+    values = fac.loc[fac["type"] == TYPE, supply].to_numpy(dtype=float) if supply != "count" else None
+    if values is None:
+        values = np.ones(int((fac["type"] == TYPE).sum()))
+    want = pysal_2sfca(sample, got.radius_m, values)
+    assert (want > 0).sum() > 10 and (want == 0).sum() > 0  # a real test: some cells reach supply, some not
+    np.testing.assert_allclose(got.cells["access"], want, rtol=1e-9, atol=1e-12)
+
+
+def test_sample_gaussian_equals_pysal(sample):
+    got = access(sample, type=TYPE, method="e2sfca", decay="gaussian", radius_m=500)
+    fac = sample.study.facilities
+    values = fac.loc[fac["type"] == TYPE, "floor_area_m2"].to_numpy(dtype=float)
+    want = pysal_2sfca(sample, 500.0, values, weight_fn=pysal.weights.gaussian(250.0))
+    np.testing.assert_allclose(got.cells["access"], want, rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------- CLI and files
+
+
+def test_cli_end_to_end(tmp_path, hand, capsys):
+    path = hand.study.sources[0].file
+    out = tmp_path / "acc"
+    # 100.5 m: the file's points come back from WGS84 a few 1e-9 m off the metre
+    rc = main(["access", path, "--type", TYPE, "--mode", "euclidean", "--radius", "100.5", "--out", str(out)])
+    assert rc == 0
+    cells = pd.read_csv(out / "access_cells.csv", encoding="utf-8-sig")
+    assert cells.columns[:3].tolist() == ["cell_id", "population", "access"]
+    np.testing.assert_allclose(cells["access"], [20.0, 26.0, 6.0, 0.0])
+    assert set(cells["method"]) == {"2sfca"} and set(cells["radius_m"]) == {100.5}
+    comm = pd.read_csv(out / "access_communities.csv", encoding="utf-8-sig")
+    assert comm[["access", "access_per_100_households"]].iloc[0].tolist() == pytest.approx([9.0, 90.0])
+    gpkg = gpd.read_file(out / "access_cells.gpkg", layer="access_cells")
+    assert len(gpkg) == 4 and set(gpkg["decay"]) == {"step"}
+    assert "2sfca (step, floor_area_m2, 100.5 m, euclidean)" in capsys.readouterr().out
+
+
+def test_cli_bad_type(tmp_path, hand, capsys):
+    path = hand.study.sources[0].file
+    assert main(["access", path, "--type", "spaceport", "--mode", "euclidean", "--out", str(tmp_path)]) == 2
+    assert "not in the rulebook" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------- bad input
+
+
+def test_unknown_type_method_decay(hand):
+    with pytest.raises(AccessError, match=r"'spaceport' is not in the rulebook"):
+        access(hand, type="spaceport")
+    with pytest.raises(AccessError, match=r"method must be one of 2sfca, e2sfca"):
+        access(hand, type=TYPE, method="3sfca")
+    with pytest.raises(AccessError, match=r"decay must be one of"):
+        access(hand, type=TYPE, method="e2sfca", decay="cubic")
+    with pytest.raises(AccessError, match=r"for decay 'gaussian' use e2sfca"):
+        access(hand, type=TYPE, decay="gaussian")
+
+
+def test_type_without_radius(hand):
+    book = hand.study.rulebook
+    t = book.types[TYPE]
+    types = {**book.types, TYPE: dataclasses.replace(t, radius_m=Number(0.0, t.radius_m.source, "P"))}
+    study = dataclasses.replace(hand.study, rulebook=dataclasses.replace(book, types=types))
+    with pytest.raises(AccessError, match=r"no service radius.*give a radius in metres"):
+        access(dataclasses.replace(hand, study=study), type=TYPE)
+
+
+def test_supply_column_missing(hand):
+    fac = hand.study.facilities
+    no_cap = dataclasses.replace(hand.study, facilities=fac.drop(columns="capacity"))
+    with pytest.raises(AccessError, match=r"no 'capacity' column; add it"):
+        access(dataclasses.replace(hand, study=no_cap), type=TYPE, radius_m=100, supply="capacity")
+    gap = fac.assign(floor_area_m2=[600.0, np.nan, 500.0])
+    holes = dataclasses.replace(hand.study, facilities=gap)
+    with pytest.raises(AccessError, match=r"1 elderly_day_care facilities have no 'floor_area_m2' value.*F2"):
+        access(dataclasses.replace(hand, study=holes), type=TYPE, radius_m=100)
+
+
+def test_input_unchanged(hand):
+    before = hand.cells.copy()
+    access(hand, type=TYPE, radius_m=100)
+    pd.testing.assert_frame_equal(hand.cells, before)
