@@ -257,3 +257,21 @@ def test_input_unchanged(hand):
     before = hand.cells.copy()
     access(hand, type=TYPE, radius_m=100)
     pd.testing.assert_frame_equal(hand.cells, before)
+
+
+def test_write_refuses_inputs_and_files(tmp_path, hand):
+    from planner.assess.access import write_access
+
+    got = access(hand, type=TYPE, radius_m=100)
+    afile = tmp_path / "a_file"
+    afile.write_text("x")
+    with pytest.raises(planner.PlannerError, match=r"exists and is not a folder"):
+        write_access(got, afile, hand.study)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "access_cells.csv").write_text("x")
+    source = dataclasses.replace(hand.study.sources[0], file=str(src / "access_cells.csv"))
+    study = dataclasses.replace(hand.study, sources=[source])
+    with pytest.raises(planner.PlannerError, match=r"refusing to overwrite the input file"):
+        write_access(got, src, study)
+    assert (src / "access_cells.csv").read_text() == "x"
