@@ -209,7 +209,7 @@ def _radius(book, type: str, radius_m: float | None) -> float:
     if not (np.isfinite(radius) and radius > 0):
         raise AccessError(
             f"facility type {type!r} has no service radius in rulebook {book.id}; give a radius in metres "
-            f"(radius_m, --radius), or set facility_types.{type}.radius_m in a city rule file"
+            f"(radius_m), or set facility_types.{type}.radius_m in a city rule file"
         )
     return radius
 
@@ -220,7 +220,7 @@ def _supply(fac: pd.DataFrame, supply: str, type: str) -> np.ndarray:
         return np.ones(len(fac))
     if supply not in fac.columns:
         raise AccessError(
-            f"the facilities layer has no {supply!r} column; add it (places per facility) or use --supply "
+            f"the facilities layer has no {supply!r} column; add it (places per facility) or use the supply "
             "floor_area_m2 or count"
         )
     values = pd.to_numeric(fac[supply], errors="coerce").to_numpy(dtype=float)
@@ -230,7 +230,7 @@ def _supply(fac: pd.DataFrame, supply: str, type: str) -> np.ndarray:
         shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
         raise AccessError(
             f"{len(ids)} {type} facilities have no {supply!r} value (or a negative one): {shown}; fill the "
-            "column in the facilities layer or use --supply count"
+            "column in the facilities layer or use the supply count"
         )
     return values
 
