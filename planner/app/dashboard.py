@@ -2,15 +2,13 @@
 
 Everything the app shows besides the map is computed here, without Streamlit: the KPI
 sentences ("6 of 24 communities meet ..."), the coverage chart data, the community table
-sorted by failures, one community's rule results, and the download files.
+sorted by failures and one community's rule results (the download files are in
+``planner.app.downloads``).
 """
 
 from __future__ import annotations
 
-import io
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +17,6 @@ import pyproj
 from planner import naming
 from planner.analysis import Analysis
 from planner.i18n import LABELS, article, in_sentence, t
-from planner.outputs import for_file
 from planner.plan.scenario import compare
 from planner.rules.model import CommunityRule
 
@@ -365,38 +362,15 @@ def to_wgs84_point(result: Analysis, facility_id: str) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
-# downloads -------------------------------------------------------------------------------
+def community_labels(result: Analysis) -> dict[str, str]:
+    """Community id → "name (id)" for the community picker, in the layer's order."""
+    comm = result.communities
+    ids = comm["community_id"].astype(str)
+    return {cid: f"{name} ({cid})" for cid, name in zip(ids, comm["name"].astype(str), strict=True)}
 
 
-def communities_csv(result: Analysis) -> bytes:
-    """The community results as UTF-8 CSV with a byte-order mark (Excel shows Chinese)."""
-    data = for_file(result.communities.drop(columns="geometry"))
-    return data.to_csv(index=False).encode("utf-8-sig")
-
-
-def checks_csv(result: Analysis) -> bytes:
-    """The long rule-check table as UTF-8 CSV with a byte-order mark."""
-    return for_file(result.checks).to_csv(index=False).encode("utf-8-sig")
-
-
-def tables_xlsx(result: Analysis, lang: str) -> bytes:
-    """Summary, communities, rule checks, facilities and validation as one Excel workbook."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        coverage_table(result, lang).to_excel(xl, sheet_name="coverage", index=False)
-        rules_table(result, lang).to_excel(xl, sheet_name="rules", index=False)
-        for_file(result.communities.drop(columns="geometry")).to_excel(xl, sheet_name="communities", index=False)
-        for_file(result.checks).to_excel(xl, sheet_name="checks", index=False)
-        for_file(result.facilities.drop(columns="geometry")).to_excel(xl, sheet_name="facilities", index=False)
-        for_file(result.validation).to_excel(xl, sheet_name="validation", index=False)
-    return buf.getvalue()
-
-
-def layers_gpkg(result: Analysis) -> bytes:
-    """Cells, communities and facilities as one GeoPackage (in the analysis CRS)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "results.gpkg"
-        for layer, frame in (("communities", result.communities), ("facilities", result.facilities)):
-            for_file(frame).to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
-        for_file(result.cells).to_file(path, layer="cells", driver="GPKG", engine="pyogrio")
-        return path.read_bytes()
+def community_name(result: Analysis, community_id: str) -> str | None:
+    """The name of a community, or None when the analysis has no community of that id."""
+    comm = result.communities
+    row = comm.loc[comm["community_id"].astype(str) == str(community_id)]
+    return None if row.empty else str(row["name"].iloc[0])

@@ -1,0 +1,21 @@
+"""The coverage tab: the share of residents covered per facility type, and every rule's result."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from planner.app import dashboard
+from planner.i18n import t
+from ui.panel import View
+
+TITLE = "tab_coverage"
+
+
+def render(view: View) -> None:
+    """The coverage chart, the rule table and one sentence per rule."""
+    result, lang = view.result, view.lang
+    st.vega_lite_chart(spec=dashboard.coverage_chart(result, lang), width="stretch")
+    st.markdown(f"**{t('rules_title', lang)}**")
+    st.dataframe(dashboard.rules_table(result, lang), hide_index=True, width="stretch")
+    for line in dashboard.rule_sentences(result, lang):
+        st.caption(line)
