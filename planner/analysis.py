@@ -254,15 +254,8 @@ def _community_table(
     comm: gpd.GeoDataFrame, fac: pd.DataFrame, cov: pd.DataFrame, wide: pd.DataFrame, book
 ) -> gpd.GeoDataFrame:
     out = comm.copy()
-    complex_types = [t for r in book.rules.values() if r.kind == "complex_floor_area" for t in r.facility_types]
-    area = fac.loc[fac["type"].isin(complex_types)].groupby("community_id")["floor_area_m2"].sum()
-    out["complex_floor_area_m2"] = out["community_id"].map(area).fillna(0.0).astype(float)
-    if "households" in out.columns:
-        out["complex_m2_per_100_households"] = (
-            out["complex_floor_area_m2"] / out["households"].where(out["households"] > 0) * 100
-        )
-    if "staff" in out.columns:
-        out["residents_per_staff"] = out["population"] / out["staff"].where(out["staff"] > 0)
+    for name, column in compliance.community_columns(comm, fac, book).items():
+        out[name] = column
     counts = fac.groupby(["community_id", "type"]).size().unstack(fill_value=0)
     for key in book.types:
         col = counts[key] if key in counts.columns else pd.Series(dtype="int64")

@@ -52,3 +52,17 @@ def rule_threshold(rule_id: str) -> str:
 def coverage_rule(type_key: str) -> str:
     """The id of the coverage rule of a facility type."""
     return f"coverage_{type_key}"
+
+
+#: the community columns of the rule kinds (:mod:`planner.rules.kinds`), in ``communities.csv``
+#: community-service floor area (m²) of the community's complex facilities
+COMPLEX_FLOOR_AREA = "complex_floor_area_m2"
+#: that floor area per 100 households (m²)
+COMPLEX_PER_100_HOUSEHOLDS = "complex_m2_per_100_households"
+#: residents per community worker
+RESIDENTS_PER_STAFF = "residents_per_staff"
+#: community workers needed in addition to the staff to meet the staff ratio (0 when met)
+STAFF_NEEDED = "staff_needed"
+#: the fewest and the most governance grids that keep households per grid within the standard
+GRID_FIT_MIN = "grid_fit_min"
+GRID_FIT_MAX = "grid_fit_max"

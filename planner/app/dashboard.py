@@ -18,6 +18,7 @@ from planner import naming
 from planner.analysis import Analysis
 from planner.i18n import LABELS, article, in_sentence, t
 from planner.plan.scenario import compare
+from planner.rules.kinds import KINDS, kind_of
 from planner.rules.model import CommunityRule
 
 
@@ -118,24 +119,12 @@ def _unreachable_kpi(result: Analysis, focus_type: str, lang: str, base: Analysi
 
 def short_rule_name(rule: CommunityRule, lang: str) -> str:
     """A short label with the rule's numbers, e.g. "Complex ≥ 1,000 m²" (KPI cards)."""
-    n = {k: v.value for k, v in rule.numbers.items()}
-    zh = lang == "zh"
-    if rule.kind == "complex_floor_area":
-        return f"综合服务设施≥{n['min_m2']:,.0f}m²" if zh else f"Service complex ≥ {n['min_m2']:,.0f} m²"
-    if rule.kind == "staff_ratio":
-        per = n["per_10k_residents"]
-        return f"每万人社区工作者≥{per:g}名" if zh else f"≥ {per:g} staff per 10,000 residents"
-    if rule.kind == "grid_households":
-        lo, hi = n["min_households"], n["max_households"]
-        return f"网格{lo:g}–{hi:g}户" if zh else f"{lo:g}–{hi:g} households per grid"
-    if rule.kind == "facility_floor_area":
-        return "设施面积达到下限" if zh else "Facilities at minimum size"
-    return rule.name(lang)
+    return kind_of(rule).short_name(rule, lang)
 
 
 def _headline_rules(result: Analysis) -> list[str]:
     """The non-coverage rules (floor area, staff, grids...), in rulebook order."""
-    return [rid for rid, r in result.study.rulebook.rules.items() if r.kind != "coverage"]
+    return [rid for rid, r in result.study.rulebook.rules.items() if not kind_of(r).per_type]
 
 
 def _pct(share: float) -> str:
@@ -288,13 +277,7 @@ def community_checks(result: Analysis, community_id: str, lang: str) -> pd.DataF
 def _fmt_value(value: float, kind: str) -> str:
     if value is None or pd.isna(value):
         return "–"
-    if kind == "coverage":
-        return f"{value:.0%}"
-    if kind == "complex_floor_area":
-        return f"{value:,.0f} m²"
-    if kind == "facility_floor_area":
-        return f"{value:g}"
-    return f"{value:,.1f}"
+    return KINDS[kind].format_value(value)
 
 
 def compare_tables(a: Analysis, b: Analysis, name_a: str, name_b: str, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:

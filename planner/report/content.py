@@ -219,12 +219,6 @@ class ContentBuilder:
         col = self.comm[naming.rule_pass(rid)]
         return self.comm.loc[col.notna() & col.astype("boolean").eq(not failing)]
 
-    def staff_needed(self, row: pd.Series, rid: str) -> float:
-        """Workers a community needs in addition to its staff (0 when it meets the standard)."""
-        per10k = self.book.rules[rid].numbers["per_10k_residents"].value
-        need = math.ceil(per10k * float(row["population"]) / 10_000 - 1e-9) - float(row["staff"])
-        return max(need, 0.0)
-
     # -- cover ------------------------------------------------------------------------------
 
     def cover(self, label: str | None, edits: list[Mapping[str, object]]) -> list[Fact]:
@@ -323,18 +317,7 @@ def _is_number(tok: str) -> bool:
 
 
 def eval_frame(frame: pd.DataFrame, expr: str, b: ContentBuilder) -> pd.Series:
-    """A column expression over communities (``a - b``) or a derived column, per row."""
-    if expr == "staff_needed":
-        rid = next(r for r, rule in b.book.rules.items() if rule.kind == "staff_ratio")
-        return frame.apply(lambda r: b.staff_needed(r, rid), axis=1).astype(float)
-    if expr in ("grid_fit_min", "grid_fit_max"):
-        rid = next(r for r, rule in b.book.rules.items() if rule.kind == "grid_households")
-        nums = b.book.rules[rid].numbers
-        hh = frame["households"].astype(float)
-        if expr == "grid_fit_min":
-            return (hh / nums["max_households"].value).apply(math.ceil).astype(float)
-        low = (hh / nums["min_households"].value).apply(math.floor)
-        return pd.concat([low, (hh / nums["max_households"].value).apply(math.ceil)], axis=1).max(axis=1).astype(float)
+    """A column expression over communities (``a - b`` of columns), per row."""
     parts = expr.split(" ")
     total = frame[parts[0]].astype(float)
     for op, col in zip(parts[1::2], parts[2::2], strict=True):

@@ -40,6 +40,7 @@ from planner.report.cartography import (
 from planner.report.fonts import cjk_font
 from planner.report.model import MapSpec, Report
 from planner.report.text import fmt_number, tr
+from planner.rules.kinds import kind_of
 
 WIDTH_IN = 7.0  # the widest map: A4 portrait minus margins (inches)
 COLORBAR_IN = 0.4  # coverage maps add a colour-bar row under the legend
@@ -185,7 +186,7 @@ def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
 def _rules(result: Analysis, report: Report) -> Figure:
     """Small multiples: one panel per community standard (coverage standards have their own maps)."""
     fonts, lang = _fonts(), report.lang
-    rules = [r for r in result.study.rulebook.rules.values() if r.kind != "coverage"]
+    rules = [r for r in result.study.rulebook.rules.values() if not kind_of(r).per_type]
     ncol = 2 if len(rules) > 1 else 1
     nrow = math.ceil(len(rules) / ncol)
     x0, y0, x1, y1 = _bounds(result)

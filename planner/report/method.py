@@ -10,6 +10,7 @@ from pathlib import Path
 from planner.report.model import Column, Fact, Ref, Table
 from planner.report.tables import ResultTables
 from planner.report.text import fmt_number
+from planner.rules.kinds import kind_of
 
 VALIDATION = "validation.csv"
 
@@ -144,7 +145,7 @@ class ReportBuilder(ResultTables):
             owner = self.type_label(parts[1])
         else:
             rule = self.book.rules[parts[1]]
-            if rule.kind == "coverage":
+            if kind_of(rule).per_type:
                 if parts[-1] != "target_share":
                     return None  # the same number as the facility type's radius
                 owner = self.t("coverage_standard")

@@ -25,8 +25,9 @@ class Ref:
         (a key of :meth:`planner.Rulebook.provenance`) or ``siting`` (the siting table given).
     key
         In ``summary.json``: a dotted path, or several joined by `` - `` / `` + ``. In a CSV:
-        a column, several joined by `` - `` / `` + ``, or a derived column (``staff_needed``,
-        ``grid_fit_min``, ``grid_fit_max``) whose formula the tests restate independently.
+        a column (the rule kinds' columns such as ``staff_needed``, ``grid_fit_min`` and
+        ``grid_fit_max`` among them, whose formulas the tests restate independently), or several
+        joined by `` - `` / `` + ``.
     row
         For a single CSV cell: the (column, value) pairs that identify its row.
     agg

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import ClassVar
 
 import pandas as pd
 
@@ -13,6 +14,7 @@ from planner import naming
 from planner.i18n import article, in_sentence
 from planner.report.content import COMMUNITIES, FACILITIES, ContentBuilder, eval_frame
 from planner.report.model import MapSpec, Num, Ref
+from planner.rules.kinds import kind_of
 
 
 class SummaryBuilder(ContentBuilder):
@@ -57,7 +59,7 @@ class SummaryBuilder(ContentBuilder):
         """One sentence per community standard (coverage standards are in the coverage table)."""
         out = []
         for rid, rule in self.book.rules.items():
-            if rule.kind == "coverage":
+            if kind_of(rule).per_type:
                 continue
             p = f"rules.{rid}"
             total = self.sum_(f"{p}.communities_passing + {p}.communities_failing")
@@ -75,37 +77,49 @@ class SummaryBuilder(ContentBuilder):
         return out
 
     def _standard_sentence(self, rid: str, kind: str, name: str, lead: str) -> str:
+        sentence = self._STANDARD_SENTENCES.get(kind)
+        return sentence(self, rid, lead) if sentence else self.t("std_generic", lead=lead, rule=name)
+
+    def _std_complex(self, rid: str, lead: str) -> str:
         num = f"rules.{rid}.numbers"
-        if kind == "complex_floor_area":
-            text = self.t(
-                "std_complex",
-                lead=lead,
-                min_m2=self.sum_(f"{num}.min_m2.value", "area").text,
-                per100=self.sum_(f"{num}.per_100_households_m2.value", "num").text,
-            )
-            if len(self.rule_rows(rid)):
-                text += ("" if self.lang == "zh" else " ") + self.t(
-                    "std_complex_short", short=self.shortfall_total(rid).text
-                )
-            return text
-        if kind == "staff_ratio":
-            d = "district"
-            return self.t(
-                "std_staff",
-                lead=lead,
-                per10k=self.sum_(f"{num}.per_10k_residents.value", "num").text,
-                staff=self.sum_(f"{d}.staff").text,
-                residents=self.sum_(f"{d}.residents").text,
-                ratio=self.sum_(f"{d}.staff * 10000 / {d}.residents", "ratio").text,
-                need=self.staff_needed_total(rid).text,
-            )
-        if kind == "grid_households":
-            lo = self.sum_(f"{num}.min_households.value", "num").text
-            hi = self.sum_(f"{num}.max_households.value", "num").text
-            return self.t("std_grid", lead=lead, lo=lo, hi=hi)
-        if kind == "facility_floor_area":
-            return self.t("std_facility_area", lead=lead, below=self.facilities_below().text)
-        return self.t("std_generic", lead=lead, rule=name)
+        text = self.t(
+            "std_complex",
+            lead=lead,
+            min_m2=self.sum_(f"{num}.min_m2.value", "area").text,
+            per100=self.sum_(f"{num}.per_100_households_m2.value", "num").text,
+        )
+        if len(self.rule_rows(rid)):
+            short = self.shortfall_total(rid).text
+            text += ("" if self.lang == "zh" else " ") + self.t("std_complex_short", short=short)
+        return text
+
+    def _std_staff(self, rid: str, lead: str) -> str:
+        d = "district"
+        return self.t(
+            "std_staff",
+            lead=lead,
+            per10k=self.sum_(f"rules.{rid}.numbers.per_10k_residents.value", "num").text,
+            staff=self.sum_(f"{d}.staff").text,
+            residents=self.sum_(f"{d}.residents").text,
+            ratio=self.sum_(f"{d}.staff * 10000 / {d}.residents", "ratio").text,
+            need=self.staff_needed_total(rid).text,
+        )
+
+    def _std_grid(self, rid: str, lead: str) -> str:
+        lo = self.sum_(f"rules.{rid}.numbers.min_households.value", "num").text
+        hi = self.sum_(f"rules.{rid}.numbers.max_households.value", "num").text
+        return self.t("std_grid", lead=lead, lo=lo, hi=hi)
+
+    def _std_facility_area(self, rid: str, lead: str) -> str:
+        return self.t("std_facility_area", lead=lead, below=self.facilities_below().text)
+
+    #: the summary's sentence per rule kind (:data:`planner.rules.kinds.KINDS`); other kinds get a generic one
+    _STANDARD_SENTENCES: ClassVar[dict[str, Callable[..., str]]] = {
+        "complex_floor_area": _std_complex,
+        "staff_ratio": _std_staff,
+        "grid_households": _std_grid,
+        "facility_floor_area": _std_facility_area,
+    }
 
     def shortfall_total(self, rid: str) -> Num:
         """Complex floor area missing in all failing communities (m²)."""
@@ -117,9 +131,9 @@ class SummaryBuilder(ContentBuilder):
     def staff_needed_total(self, rid: str) -> Num:
         """Workers needed across all failing communities."""
         rows = self.rule_rows(rid)
-        value = float(sum(self.staff_needed(r, rid) for _, r in rows.iterrows()))
+        value = float(rows[naming.STAFF_NEEDED].sum())
         return self.n(
-            value, "count", Ref(COMMUNITIES, "staff_needed", agg="sum", where=((naming.rule_pass(rid), False),))
+            value, "count", Ref(COMMUNITIES, naming.STAFF_NEEDED, agg="sum", where=((naming.rule_pass(rid), False),))
         )
 
     def facilities_below(self) -> Num:
@@ -139,7 +153,7 @@ class SummaryBuilder(ContentBuilder):
             if uncovered > 0:
                 found.append((uncovered, i, functools.partial(self._coverage_gap, t)))
         for j, (rid, rule) in enumerate(self.book.rules.items()):
-            if rule.kind == "coverage":
+            if kind_of(rule).per_type:
                 continue
             rows = self.rule_rows(rid)
             if len(rows):
@@ -180,27 +194,40 @@ class SummaryBuilder(ContentBuilder):
         where_f = ((naming.rule_pass(rid), False),)
         k = self.sum_(f"rules.{rid}.communities_failing").text
         n = self.n(float(rows["population"].sum()), "count", Ref(COMMUNITIES, "population", agg="sum", where=where_f))
-        num = f"rules.{rid}.numbers"
-        if rule.kind == "complex_floor_area":
-            short = self.shortfall_total(rid).text
-            col = f"{naming.rule_threshold(rid)} - {naming.rule_value(rid)}"
-            where = self._top(rows, col, "area", item="where_item_m2")
-            return self.t("gap_complex", k=k, n=n.text, short=short, where=where)
-        if rule.kind == "staff_ratio":
-            need = self.staff_needed_total(rid).text
-            per10k = self.sum_(f"{num}.per_10k_residents.value", "num").text
-            where = self._top(rows, "staff_needed", "count", item="where_item_staff")
-            return self.t("gap_staff", k=k, n=n.text, need=need, per10k=per10k, where=where)
-        if rule.kind == "grid_households":
-            lo = self.sum_(f"{num}.min_households.value", "num").text
-            hi = self.sum_(f"{num}.max_households.value", "num").text
-            where = self._names(rows)
-            return self.t("gap_grid", k=k, n=n.text, lo=lo, hi=hi, where=where)
-        if rule.kind == "facility_floor_area":
-            below = self.facilities_below().text
-            where = self._top(rows, naming.rule_value(rid), "count", item="where_item_facilities")
-            return self.t("gap_facility_area", below=below, k=k, n=n.text, where=where)
+        gap = self._GAP_SENTENCES.get(rule.kind)
+        if gap is not None:
+            return gap(self, rid, rows, k, n.text)
         return self.t("gap_generic", k=k, n=n.text, rule=rule.name(self.lang), where=self._names(rows))
+
+    def _gap_complex(self, rid: str, rows: pd.DataFrame, k: str, n: str) -> str:
+        short = self.shortfall_total(rid).text
+        col = f"{naming.rule_threshold(rid)} - {naming.rule_value(rid)}"
+        where = self._top(rows, col, "area", item="where_item_m2")
+        return self.t("gap_complex", k=k, n=n, short=short, where=where)
+
+    def _gap_staff(self, rid: str, rows: pd.DataFrame, k: str, n: str) -> str:
+        need = self.staff_needed_total(rid).text
+        per10k = self.sum_(f"rules.{rid}.numbers.per_10k_residents.value", "num").text
+        where = self._top(rows, naming.STAFF_NEEDED, "count", item="where_item_staff")
+        return self.t("gap_staff", k=k, n=n, need=need, per10k=per10k, where=where)
+
+    def _gap_grid(self, rid: str, rows: pd.DataFrame, k: str, n: str) -> str:
+        lo = self.sum_(f"rules.{rid}.numbers.min_households.value", "num").text
+        hi = self.sum_(f"rules.{rid}.numbers.max_households.value", "num").text
+        return self.t("gap_grid", k=k, n=n, lo=lo, hi=hi, where=self._names(rows))
+
+    def _gap_facility_area(self, rid: str, rows: pd.DataFrame, k: str, n: str) -> str:
+        below = self.facilities_below().text
+        where = self._top(rows, naming.rule_value(rid), "count", item="where_item_facilities")
+        return self.t("gap_facility_area", below=below, k=k, n=n, where=where)
+
+    #: the gap sentence per rule kind; other kinds get a generic one
+    _GAP_SENTENCES: ClassVar[dict[str, Callable[..., str]]] = {
+        "complex_floor_area": _gap_complex,
+        "staff_ratio": _gap_staff,
+        "grid_households": _gap_grid,
+        "facility_floor_area": _gap_facility_area,
+    }
 
     def _names(self, rows: pd.DataFrame, k: int = 3) -> str:
         top = rows.sort_values("population", ascending=False, kind="stable").head(k)
@@ -221,7 +248,7 @@ class SummaryBuilder(ContentBuilder):
                 labels=labels,
             )
         ]
-        if any(r.kind != "coverage" for r in self.book.rules.values()):
+        if any(not kind_of(r).per_type for r in self.book.rules.values()):
             out.append(MapSpec("rules", "rules", self.t("m_rules"), self.t("m_rules_caption")))
         for t in self.s["coverage"]:
             p = f"coverage.{t}"

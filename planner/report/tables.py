@@ -7,25 +7,19 @@ value in the written results (``communities.csv``, ``compliance.csv``, ...).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 import pandas as pd
 
 from planner import naming
 from planner.report.content import COMMUNITIES, FACILITIES
 from planner.report.model import Cell, Column, Ref, Table
 from planner.report.summary import SummaryBuilder
+from planner.rules.kinds import kind_of
 
 COMPLIANCE = "compliance.csv"
 SUB_DISTRICTS = "sub_districts.csv"
-
-#: how a check's value and threshold are written, by rule kind
-VALUE_KINDS = {
-    "coverage": ("share1", "share"),
-    "complex_floor_area": ("area", "area"),
-    "staff_ratio": ("ratio", "num"),
-    "grid_households": ("count", "num"),
-    "facility_floor_area": ("count", "count"),
-}
-
 
 class ResultTables(SummaryBuilder):
     """Builds the tables of sections 1, 3 and 4."""
@@ -58,7 +52,7 @@ class ResultTables(SummaryBuilder):
 
     def _rule_header(self, rid: str) -> str:
         rule = self.book.rules[rid]
-        return self.type_label(rule.facility_types[0]) if rule.kind == "coverage" else rule.name(self.lang)
+        return self.type_label(rule.facility_types[0]) if kind_of(rule).per_type else rule.name(self.lang)
 
     def _community_cells(self, cid: str) -> list[Cell]:
         cells = [self.text_cell(cid), self.text_cell(self.names[cid])]
@@ -95,7 +89,7 @@ class ResultTables(SummaryBuilder):
                 cells.append(self.pass_cell(self.by_id.loc[cid, col], ref, symbols=True))
             cells.append(self.cell(self.cnum(cid, "n_failed", "count")))
             rows.append(tuple(cells))
-        target = next((r.numbers["target_share"] for r in self.book.rules.values() if r.kind == "coverage"), None)
+        target = next((r.numbers["target_share"] for r in self.book.rules.values() if kind_of(r).per_type), None)
         note = ""
         if target is not None:
             t = self.n(target.value, "share", Ref("rulebook", "coverage.target_share"))
@@ -122,7 +116,7 @@ class ResultTables(SummaryBuilder):
         for r in checks.sort_values("_o", kind="stable").itertuples(index=False):
             rule = self.book.rules[r.rule_id]
             key = (("community_id", r.community_id), ("rule_id", r.rule_id))
-            vkind, tkind = VALUE_KINDS.get(rule.kind, ("num", "num"))
+            vkind, tkind = kind_of(rule).report_formats
             value = self.n(r.value, vkind, Ref(COMPLIANCE, "value", row=key))
             rows.append(
                 (
@@ -130,11 +124,11 @@ class ResultTables(SummaryBuilder):
                     self.text_cell(r.community_name),
                     self.text_cell(rule.name(lang)),
                     self.cell(value),
-                    self._threshold_cell(rule.kind, r.rule_id, r.threshold, tkind, key),
+                    self._threshold_cell(rule, r.threshold, tkind, key),
                     self.pass_cell(r.passed, Ref(COMPLIANCE, "passed", row=key)),
                     self.text_cell(r.reason_zh if lang == "zh" else r.reason_en),
                     self.text_cell(r.basis_zh if lang == "zh" else r.basis_en),
-                    self.text_cell(self.status_names(r.status or self._type_area_statuses(rule.kind))),
+                    self.text_cell(self.status_names(r.status or kind_of(rule).statuses(rule, self.book))),
                 )
             )
         return Table(
@@ -152,18 +146,12 @@ class ResultTables(SummaryBuilder):
         names = [self.book.status_name(c.strip(), self.lang) for c in str(codes).split(",") if c.strip()]
         return self.t("list_sep").join(names)
 
-    def _type_area_statuses(self, kind: str) -> str:
-        """For the facility floor-area rule (no numbers of its own): the statuses of the types' minimums."""
-        if kind != "facility_floor_area":
-            return ""
-        mins = [t.min_floor_area_m2 for t in self.book.types.values() if t.min_floor_area_m2 is not None]
-        return ", ".join(sorted({n.status for n in mins}))
-
-    def _threshold_cell(self, kind: str, rid: str, value: object, tkind: str, key: tuple) -> Cell:
+    def _threshold_cell(self, rule, value: object, tkind: str, key: tuple) -> Cell:
         num = self.n(value, tkind, Ref(COMPLIANCE, "threshold", row=key))
-        if kind != "grid_households" or num.value is None:
+        start = kind_of(rule).range_from
+        if start is None or num.value is None:
             return self.cell(num)
-        lo = self.sum_(f"rules.{rid}.numbers.min_households.value", "num")
+        lo = self.sum_(f"rules.{rule.id}.numbers.{start}.value", "num")
         return Cell(f"{lo.text}–{num.text}", num.value, tkind, num)
 
     def facilities(self) -> Table:
@@ -291,10 +279,10 @@ class ResultTables(SummaryBuilder):
             and not bool(row[naming.rule_pass(rid)])
         ]
         out = []
-        items = [self._coverage_item(cid, rule.facility_types[0]) for _, rule in failed if rule.kind == "coverage"]
+        items = [self._coverage_item(cid, rule.facility_types[0]) for _, rule in failed if kind_of(rule).per_type]
         if items:
             out.append(self.t("act_coverage", items=self.t("list_sep").join(items)))
-        out += [self._action(cid, rid, rule) for rid, rule in failed if rule.kind != "coverage"]
+        out += [self._action(cid, rid, rule) for rid, rule in failed if not kind_of(rule).per_type]
         return out
 
     def _coverage_item(self, cid: str, t: str) -> str:
@@ -302,17 +290,33 @@ class ResultTables(SummaryBuilder):
         return self.t("act_coverage_item", type=self.type_label(t), n=n.text)
 
     def _action(self, cid: str, rid: str, rule) -> str:
-        if rule.kind == "complex_floor_area":
-            short = self.cnum(cid, f"{naming.rule_threshold(rid)} - {naming.rule_value(rid)}", "area")
-            return self.t("act_complex", short=short.text)
-        if rule.kind == "staff_ratio":
-            return self.t("act_staff", need=self.cnum(cid, "staff_needed", "count").text)
-        if rule.kind == "grid_households" and pd.notna(self.by_id.loc[cid, naming.rule_value(rid)]):
-            lo, hi = self.cnum(cid, "grid_fit_min", "count"), self.cnum(cid, "grid_fit_max", "count")
-            return self.t("act_grid", fit=lo.text if lo.value == hi.value else f"{lo.text}–{hi.text}")
-        if rule.kind == "facility_floor_area":
-            return self.t("act_facility_area", below=self.cnum(cid, naming.rule_value(rid), "count").text)
-        return self.t("act_generic", rule=rule.name(self.lang))
+        action = self._ACTIONS.get(rule.kind)
+        text = action(self, cid, rid) if action is not None else None
+        return text if text is not None else self.t("act_generic", rule=rule.name(self.lang))
+
+    def _act_complex(self, cid: str, rid: str) -> str:
+        short = self.cnum(cid, f"{naming.rule_threshold(rid)} - {naming.rule_value(rid)}", "area")
+        return self.t("act_complex", short=short.text)
+
+    def _act_staff(self, cid: str, rid: str) -> str:
+        return self.t("act_staff", need=self.cnum(cid, naming.STAFF_NEEDED, "count").text)
+
+    def _act_grid(self, cid: str, rid: str) -> str | None:
+        if pd.isna(self.by_id.loc[cid, naming.rule_value(rid)]):
+            return None  # no grids at all: the generic action
+        lo, hi = self.cnum(cid, naming.GRID_FIT_MIN, "count"), self.cnum(cid, naming.GRID_FIT_MAX, "count")
+        return self.t("act_grid", fit=lo.text if lo.value == hi.value else f"{lo.text}–{hi.text}")
+
+    def _act_facility_area(self, cid: str, rid: str) -> str:
+        return self.t("act_facility_area", below=self.cnum(cid, naming.rule_value(rid), "count").text)
+
+    #: the recommended action per rule kind (None or absent: a generic one)
+    _ACTIONS: ClassVar[dict[str, Callable[..., str | None]]] = {
+        "complex_floor_area": _act_complex,
+        "staff_ratio": _act_staff,
+        "grid_households": _act_grid,
+        "facility_floor_area": _act_facility_area,
+    }
 
     def siting(self, sites: pd.DataFrame) -> Table:
         """Proposed sites from a siting analysis, in the order they were chosen."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from planner import naming
 from planner.errors import RulebookError
+from planner.rules.kinds import KINDS
 
 DEFAULT_RULEBOOK = "cn-national"
 
@@ -31,8 +32,8 @@ DEFAULT_RULEBOOK = "cn-national"
 #: ``default`` is planner's own default
 SOURCE_KINDS = ("research", "document", "default")
 
-#: the kinds of community rule planner knows how to check
-RULE_KINDS = ("coverage", "complex_floor_area", "staff_ratio", "grid_households", "facility_floor_area")
+#: the kinds of community rule planner knows how to check (registered in :mod:`planner.rules.kinds`)
+RULE_KINDS = tuple(KINDS)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,17 @@ class Rulebook:
         info = self.statuses.get(code, {})
         short = str(info.get("short_zh" if lang == "zh" else "short_en", "")).strip()
         return f"{short}({code})" if short and lang == "zh" else (f"{short} ({code})" if short else code)
+
+    def types_by_level(self) -> dict[str, tuple[str, ...]]:
+        """Facility type keys per life-circle level (``level`` in the rule file), in rulebook order.
+
+        E.g. ``{"5-minute": ("community_service", ...), "10-minute": ("primary_school",),
+        "15-minute": ("junior_school",)}``; types without a level are under ``""``.
+        """
+        out: dict[str, list[str]] = {}
+        for t in self.types.values():
+            out.setdefault(t.level, []).append(t.key)
+        return {level: tuple(keys) for level, keys in out.items()}
 
     def research_keys(self) -> tuple[str, ...]:
         """The [sources] keys of kind ``research``: a trail never shown as the basis of a rule."""
@@ -344,8 +356,9 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
     for rid, r in data.get("community_rules", {}).items():
         where = f"community_rules.{rid}"
         kind = r.get("kind")
-        if kind not in RULE_KINDS or kind == "coverage":
-            raise RulebookError(f"{where}.kind is {kind!r}; use one of {', '.join(RULE_KINDS[1:])}")
+        if kind not in KINDS or KINDS[kind].per_type:
+            allowed = ", ".join(k for k, v in KINDS.items() if not v.per_type)
+            raise RulebookError(f"{where}.kind is {kind!r}, which planner does not know; use one of {allowed}")
         numbers = {
             k: _number(v, f"{where}.{k}", sources, statuses, bases) for k, v in r.items() if isinstance(v, Mapping)
         }
@@ -353,7 +366,7 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         unknown = [f for f in ftypes if f not in types]
         if unknown:
             raise RulebookError(f"{where}.facility_types names unknown type(s) {unknown}")
-        _check_rule_numbers(kind, numbers, where)
+        KINDS[kind].check_numbers(numbers, where)
         rules[rid] = CommunityRule(
             id=rid,
             kind=kind,
@@ -381,18 +394,3 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         organisation=organisation,
     )
 
-
-_REQUIRED_NUMBERS = {
-    "complex_floor_area": ("min_m2", "per_100_households_m2"),
-    "staff_ratio": ("per_10k_residents",),
-    "grid_households": ("min_households", "max_households"),
-    "facility_floor_area": (),
-}
-
-
-def _check_rule_numbers(kind: str, numbers: Mapping[str, Number], where: str) -> None:
-    missing = [k for k in _REQUIRED_NUMBERS[kind] if k not in numbers]
-    if missing:
-        raise RulebookError(f"{where} (kind {kind}) needs {', '.join(missing)}")
-    if kind == "grid_households" and numbers["min_households"].value > numbers["max_households"].value:
-        raise RulebookError(f"{where}: min_households is larger than max_households")
