@@ -10,7 +10,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,6 +68,25 @@ def json_ready(value: object) -> object:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def check_out_dir(out_dir: str | Path, names: Iterable[str], study: object | None = None) -> Path:
+    """The output folder, after refusing a file as folder and any target that is one of ``study``'s inputs.
+
+    Raises
+    ------
+    PlannerError
+        ``out_dir`` exists and is not a folder, or ``out_dir / name`` is an input file of the study.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise PlannerError(f"output path {out} exists and is not a folder; choose another --out")
+    sources = getattr(study, "sources", ()) if study is not None else ()
+    inputs = {Path(src.file).resolve() for src in sources}
+    for name in names:
+        if (out / name).resolve() in inputs:
+            raise PlannerError(f"refusing to overwrite the input file {out / name}; choose another --out folder")
+    return out
 
 
 def write_results(result: Analysis, out_dir: str | Path) -> dict[str, Path]:

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from planner.analysis import Analysis
 from planner.errors import PlannerError
-from planner.outputs import for_file, write_atomic
+from planner.outputs import check_out_dir, for_file, write_atomic
 from planner.reach.engine import _points
 
 __all__ = ["DECAYS", "METHODS", "SUPPLIES", "AccessError", "AccessResult", "access", "two_step", "write_access"]
@@ -264,13 +264,7 @@ def write_access(answer: AccessResult, out_dir: str | Path, study=None) -> dict[
     PlannerError
         ``out_dir`` is a file, or a target is one of the study's inputs.
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise PlannerError(f"output path {out} exists and is not a folder; choose another --out")
-    inputs = {Path(src.file).resolve() for src in study.sources} if study is not None else set()
-    for name in FILES:
-        if (out / name).resolve() in inputs:
-            raise PlannerError(f"refusing to overwrite the input file {out / name}; choose another --out folder")
+    out = check_out_dir(out_dir, FILES, study)
     form = answer.form()
     cells = for_file(answer.cells[["cell_id", "population", "access", "community_id", "geometry"]].assign(**form))
     table = for_file(answer.communities.assign(**form))

@@ -16,6 +16,7 @@ area sums the facility types of every ``complex_floor_area`` rule.
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name].astype(float)
 
 
-class RuleKind:
+class RuleKind(abc.ABC):
     """A kind of community rule. Subclasses set the class attributes and override :meth:`check`."""
 
     #: the ``kind`` value in a rule file
@@ -131,9 +132,9 @@ class RuleKind:
         if missing:
             raise RulebookError(f"{where} (kind {self.key}) needs {', '.join(missing)}")
 
+    @abc.abstractmethod
     def check(self, rule: CommunityRule, comm: object, cid: object, cov: Mapping, facts: Facts) -> Check:
         """Measure one community (a row with ``population``, ``households``, ...) against ``rule``."""
-        raise NotImplementedError
 
     def columns(self, rules: Sequence[CommunityRule], comm: pd.DataFrame, facts: Facts) -> dict[str, pd.Series]:
         """The community columns this kind adds (aligned to ``comm``); ``rules`` are its rules, maybe none."""

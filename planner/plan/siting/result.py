@@ -10,9 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 
-from planner.errors import PlannerError
 from planner.ingest.study import Study
-from planner.outputs import for_file, json_ready, write_atomic
+from planner.outputs import check_out_dir, for_file, json_ready, write_atomic
 from planner.plan.scenario import Edit, Scenario
 
 #: the files :func:`write_siting` writes
@@ -124,13 +123,7 @@ def write_siting(result: SitingResult, out_dir: str | Path, study: Study | None 
     PlannerError
         ``out_dir`` is a file, or a target is one of the study's inputs.
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise PlannerError(f"output path {out} exists and is not a folder; choose another --out")
-    inputs = {Path(src.file).resolve() for src in study.sources} if study is not None else set()
-    for name in FILES:
-        if (out / name).resolve() in inputs:
-            raise PlannerError(f"refusing to overwrite the input file {out / name}; choose another --out folder")
+    out = check_out_dir(out_dir, FILES, study)
     ids = tuple(study.facilities["facility_id"].astype(str)) if study is not None else ()
     data = for_file(result.sites)
     text = json.dumps(result.summary(), ensure_ascii=False, indent=2)
