@@ -425,9 +425,9 @@ def _app_args(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "app",
         help="open the map app (Streamlit) on a study or the sample district",
-        description="Install the app's offline Leaflet files if they are missing, then start the Streamlit app "
-        "(app.py) from the repository on STUDY (default: the sample district). Open the address it prints in a "
-        "browser. Stopping planner (Ctrl-C, SIGTERM) stops the server.",
+        description="Offer to install the app's offline Leaflet files if they are missing, then start the "
+        "Streamlit app (app.py, from the clone or the installed package) on STUDY (default: the sample district). "
+        "Open the address it prints in a browser. Stopping planner (Ctrl-C, SIGTERM) stops the server.",
         formatter_class=_HelpFormatter,
     )
     p.add_argument(
@@ -442,29 +442,44 @@ def _app_args(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    import os
-
-    from planner.app import assets
     from planner.app import server as appserver
+    from planner.app import shell
 
-    root = Path(__file__).resolve().parent.parent
-    app = root / "app.py"
-    if not app.exists():
-        raise PlannerError(f"{app} not found: run 'planner app' from a clone installed with 'pip install -e .'")
+    app = shell.prepare()  # the clone's app.py, or the installed package's copy in the user's data folder
     env = dict(os.environ)
     if args.study:
         study = Path(args.study).expanduser().resolve()
         if not study.exists():
             raise PlannerError(f"{args.study}: no such file or folder; give a GeoPackage or a folder of layer files")
         env["PLANNER_STUDY"] = str(study)  # app.py opens it instead of the sample
-    if not assets.is_installed():
-        print("planner: installing Leaflet for offline maps (once)...", file=sys.stderr)
-        assets.install()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    _offer_leaflet()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), *shell.streamlit_flags(app)]
+    cmd += ["--server.port", str(args.port)]
     if args.headless:
         cmd += ["--server.headless", "true"]
-    # cwd: Streamlit reads .streamlit/config.toml from there
-    return appserver.run_child(cmd, cwd=root, env=env)
+    return appserver.run_child(cmd, cwd=app.parent, env=env)
+
+
+def _offer_leaflet() -> None:
+    """Leaflet for offline maps: copied from this machine, else downloaded if the user agrees."""
+    from planner.app import assets
+
+    if assets.ensure_installed():  # already there, or copied from a local package (no network)
+        return
+    where = assets.leaflet_dir()
+    if sys.stdin.isatty():
+        answer = input(f"planner: the map needs Leaflet {assets.LEAFLET_VERSION} in {where}; download it now? [Y/n] ")
+        if answer.strip().lower() in ("", "y", "yes"):
+            try:
+                assets.install()
+                return
+            except PlannerError as exc:
+                print(f"planner: {exc}", file=sys.stderr)
+    print(
+        f"planner: Leaflet is not installed in {where}: the map loads it from a public CDN (not offline, "
+        "often blocked); install it with: python -m planner.app.assets install",
+        file=sys.stderr,
+    )
 
 
 def _workstations_args(sub: argparse._SubParsersAction) -> None:

@@ -3,7 +3,9 @@
 folium loads Leaflet (and jQuery, Bootstrap, Font Awesome...) from public CDNs, which are
 blocked or slow in many Chinese government networks, and absent offline. planner's maps use
 Leaflet alone (no plugins, no icon fonts), and this module puts Leaflet's release files into
-the app's ``static/vendor/leaflet/`` folder at install time, from a package registry:
+the app's ``static/vendor/leaflet/`` folder at install time (the clone's ``static/``, or for
+an installed package the app's folder in the user's data folder: :mod:`planner.app.shell`),
+from a package registry:
 
 * the npm registry (``npm install leaflet@1.9.4``; the official release), or
 * PyPI (``django-js-lib-leaflet==1.9.4.1``, which ships the same release files unchanged).
@@ -29,6 +31,7 @@ from pathlib import Path
 
 import folium
 
+from planner.app import shell
 from planner.errors import PlannerError
 
 log = logging.getLogger(__name__)
@@ -42,8 +45,9 @@ SHA256 = {
 }
 IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
 SUBDIR = Path("vendor") / "leaflet"
-#: the app's static folder (Streamlit serves it at /app/static/ with enableStaticServing)
-APP_STATIC = Path(__file__).resolve().parents[2] / "static"
+#: the app's static folder (Streamlit serves it at /app/static/ with enableStaticServing): the
+#: clone's static/, or for an installed package the one in the user's data folder (planner.app.shell)
+APP_STATIC = shell.static_dir()
 #: the static folder seen from the streamlit-folium iframe (/component/<name>/index.html)
 IFRAME_URL_PREFIX = "../../app/static/"
 
@@ -173,7 +177,9 @@ def _local_sources() -> list[Path]:
     spec = importlib.util.find_spec("js_lib_leaflet")
     if spec is not None and spec.origin:
         found.append(Path(spec.origin).parent / "static" / "js_lib_leaflet")
-    found.append(Path(__file__).resolve().parents[2] / "node_modules" / "leaflet" / "dist")
+    root = shell.checkout_root()
+    if root is not None:
+        found.append(root / "node_modules" / "leaflet" / "dist")
     return [p for p in found if (p / "leaflet.js").is_file()]
 
 

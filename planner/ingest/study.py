@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,18 +29,35 @@ from planner.rules.model import Rulebook, load_rulebook
 log = logging.getLogger(__name__)
 
 LAYERS = ("communities", "facilities", "cells", "streets", "buildings", "candidates")
-SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "sample" / "district.gpkg"
+SAMPLE_FILE = "district.gpkg"
 #: display name of the bundled sample district (synthetic)
 SAMPLE_NAME = "锦城示范区"
 RESIDENTIAL_USES = {"住宅", "residential", "apartments", "house", "dormitory", "yes", "居住", "住宅楼"}
 
 
+def _sample_location() -> Path:
+    """Where the sample is: package data of an installed planner, else the clone's data/sample."""
+    packaged = Path(str(resources.files("planner.sample"))) / SAMPLE_FILE
+    if packaged.is_file():
+        return packaged.resolve()
+    return Path(__file__).resolve().parents[2] / "data" / "sample" / SAMPLE_FILE
+
+
+#: the bundled sample district (it exists if :func:`sample_path` does not raise)
+SAMPLE_PATH = _sample_location()
+
+
 def sample_path() -> Path:
-    """The bundled synthetic sample district (a GeoPackage in the repository's data/sample)."""
+    """The bundled synthetic sample district, a GeoPackage.
+
+    An installed planner carries it as package data (``planner/sample/district.gpkg``, copied
+    from the repository at build time); a clone or an editable install reads the repository's
+    ``data/sample/district.gpkg``.
+    """
     if not SAMPLE_PATH.exists():
         raise InputError(
-            "the bundled sample district is missing; run planner from a clone of the repository "
-            "installed with 'pip install -e .', or regenerate it with 'python data/make_sample.py'",
+            "the bundled sample district is missing; reinstall planner ('pip install .' from the repository), "
+            "or in a clone regenerate it with 'python data/make_sample.py'",
             file=str(SAMPLE_PATH),
         )
     return SAMPLE_PATH
