@@ -302,7 +302,7 @@ def test_library_messages_name_app_controls_not_cli_options():
     root = Path(planner.__file__).parent
     found = set()
     for path in root.rglob("*.py"):
-        if path.name in ("cli.py", "assets.py", "__main__.py"):
+        if path.name in ("assets.py", "__main__.py") or path.relative_to(root).parts[0] == "cli":  # the CLI speaks CLI
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Raise):
