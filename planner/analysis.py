@@ -7,7 +7,6 @@ compliance ─▶ results. The CLI, the app and the reports all call this.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,6 @@ from planner.ingest.study import Study, load_study
 from planner.reach import cells as cells_mod
 from planner.reach.engine import MODES, ReachEngine, make_engine
 from planner.reach.network import Network, Snap, build_network, check_streets_near
-
-log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
 

@@ -69,5 +69,5 @@ class RulebookError(PlannerError, ValueError):
     """A rule file is malformed or a rule number has no source."""
 
 
-class NetworkError(PlannerError, ValueError):
+class NetworkError(InputError):
     """The street network cannot be built or used for walking distances."""

@@ -8,6 +8,18 @@ CLI, the app, the reports and the tests agree: ``dist_kindergarten_m``,
 
 from __future__ import annotations
 
+import unicodedata
+
+
+def fold(text: object) -> str:
+    """A name as compared for matching: NFKC, trimmed, case-folded, spaces and hyphens as ``_``.
+
+    Column names (``Floor Area`` = ``floor_area``) and type aliases (``Day-care`` = ``day care``)
+    are matched through this one function, so the two sides of every comparison agree.
+    """
+    text = unicodedata.normalize("NFKC", str(text)).strip().casefold()
+    return "_".join(text.replace("-", " ").replace("_", " ").split())
+
 
 def dist(type_key: str) -> str:
     """Distance in metres to the nearest facility of a type (NaN when none is reachable)."""

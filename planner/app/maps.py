@@ -179,7 +179,7 @@ def map_layers(
     book = result.study.rulebook
     focus = options.focus_type or next(iter(book.types))
     if focus not in book.types:
-        raise KeyError(f"unknown facility type {focus!r}")
+        raise ValueError(f"unknown facility type {focus!r}: choose one of {', '.join(book.types)}")
     areas = service_areas if service_areas is not None and len(service_areas) else None
     comm = _to_wgs84(result.communities)
     layers = [_communities_layer(result, comm, options)]

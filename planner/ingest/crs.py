@@ -30,7 +30,7 @@ import pyproj
 import shapely
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from planner.errors import CRSError
+from planner.errors import CRSError, InputError
 from planner.ingest.files import CHINA_LAT_DEG, CHINA_LON_DEG
 
 __all__ = [
@@ -566,7 +566,7 @@ def local_metric_crs(gdf_wgs84: gpd.GeoDataFrame, *, file: str | None = None, la
     return utm
 
 
-def require_metric(gdf: gpd.GeoDataFrame, name: str) -> None:
+def require_metric(gdf: gpd.GeoDataFrame, name: str, error: type[InputError] = CRSError) -> None:
     """Check that a layer is in a projected CRS measured in metres.
 
     The engine measures distances in metres and never reprojects; this is its guard.
@@ -577,6 +577,8 @@ def require_metric(gdf: gpd.GeoDataFrame, name: str) -> None:
         The layer to check.
     name
         The layer's name, for the error message.
+    error
+        The error class to raise (the network raises :class:`~planner.errors.NetworkError`).
 
     Raises
     ------
@@ -592,8 +594,8 @@ def require_metric(gdf: gpd.GeoDataFrame, name: str) -> None:
         problem = f"is in {crs.to_string()}, whose units are not metres"
     else:
         return
-    raise CRSError(
-        f"the layer {problem}, but distances need a projected CRS in metres; "
+    raise error(
+        f"the layer {problem}, but distances need a projected metric CRS (metres); "
         "convert it with to_wgs84 and reproject to local_metric_crs at ingestion.",
         layer=name,
     )

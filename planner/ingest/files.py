@@ -7,8 +7,6 @@ may be English or Chinese; they are mapped to planner's names through :data:`ALI
 
 from __future__ import annotations
 
-import logging
-import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -18,8 +16,7 @@ import pandas as pd
 import pyogrio
 
 from planner.errors import InputError
-
-log = logging.getLogger(__name__)
+from planner.naming import fold
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".parquet", ".geoparquet", ".fgb"}
 TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
@@ -120,10 +117,6 @@ def accepted_names(kind: str, column: str) -> str:
     return ", ".join(ALIASES.get(kind, {}).get(column, (column,)))
 
 
-def _fold(name: object) -> str:
-    return unicodedata.normalize("NFKC", str(name)).strip().casefold().replace(" ", "_")
-
-
 def normalise_columns(
     df: pd.DataFrame,
     kind: str,
@@ -141,14 +134,14 @@ def normalise_columns(
     ``duplicates`` so that the caller can record it. Unknown columns are kept unchanged.
     """
     aliases = ALIASES.get(kind, {})
-    folded = {col: _fold(col) for col in df.columns if col != "geometry"}
+    folded = {col: fold(col) for col in df.columns if col != "geometry"}
     rename: dict[str, str] = {}
     for canonical, names in aliases.items():
-        wanted = {_fold(n) for n in names}
+        wanted = {fold(n) for n in names}
         hits = [col for col, f in folded.items() if f in wanted and col not in rename]
         if not hits:
             continue
-        exact = [c for c in hits if _fold(c) == _fold(canonical)]
+        exact = [c for c in hits if fold(c) == fold(canonical)]
         keep = exact[0] if len(exact) == 1 else hits[0]
         for other in (c for c in hits if c != keep):
             _same_or_raise(df, kind, canonical, keep, other, file=file, layer=layer)
@@ -190,10 +183,10 @@ def _same_or_raise(
 def _row_labels(df: pd.DataFrame, kind: str, *, exclude: set[str]) -> list[str]:
     """Each row's id from the layer's id column when one is recognisable, else 'row N'."""
     id_names = next(
-        ({_fold(n) for n in names} for c, names in ALIASES.get(kind, {}).items() if c.endswith("_id")), set()
+        ({fold(n) for n in names} for c, names in ALIASES.get(kind, {}).items() if c.endswith("_id")), set()
     )
     for col in df.columns:
-        if col not in exclude and col != "geometry" and _fold(col) in id_names:
+        if col not in exclude and col != "geometry" and fold(col) in id_names:
             return [str(v) for v in df[col]]
     return [f"row {i + 1}" for i in range(len(df))]
 
@@ -359,8 +352,8 @@ def _read_csv(p: Path) -> pd.DataFrame:
 
 
 def _find_column(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
-    wanted = [_fold(n) for n in names]
-    folded = {_fold(c): c for c in df.columns}
+    wanted = [fold(n) for n in names]
+    folded = {fold(c): c for c in df.columns}
     for w in wanted:
         if w in folded:
             return str(folded[w])

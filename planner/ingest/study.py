@@ -8,7 +8,6 @@ reprojects everything once into a local metric CRS. Nothing downstream reproject
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -25,8 +24,6 @@ from planner.ingest import layer_crs, validate
 from planner.reach import cells as cells_mod
 from planner.reach import network
 from planner.rules.model import Rulebook, load_rulebook
-
-log = logging.getLogger(__name__)
 
 LAYERS = ("communities", "facilities", "cells", "streets", "buildings", "candidates")
 SAMPLE_FILE = "district.gpkg"

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from planner.errors import PlannerError
+from planner.ingest.crs import require_metric
 
 SHAPES = ("square", "h3")
 
@@ -52,6 +53,7 @@ def make_cells(
         ``cell_id``, ``community_id``, ``population`` (whole people), ``population_basis``
         (``"buildings"`` or ``"area"``) and the clipped cell polygon.
     """
+    require_metric(communities, "communities")
     if shape not in SHAPES:
         raise PlannerError(f"cell shape must be one of {SHAPES}, got {shape!r}")
     if not math.isfinite(size_m) or size_m <= 0:

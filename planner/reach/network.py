@@ -25,6 +25,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from planner.errors import CRSError, InputError, NetworkError
+from planner.ingest.crs import require_metric
 
 log = logging.getLogger(__name__)
 
@@ -184,8 +185,7 @@ class Network:
 
 def build_network(streets: gpd.GeoDataFrame) -> Network:
     """Build the walking graph from street lines in a metric CRS."""
-    if streets.crs is None or streets.crs.is_geographic:
-        raise NetworkError("streets must be in a metric CRS before building the network")
+    require_metric(streets, "streets", NetworkError)
     lines = shapely.get_parts(streets.geometry.values)
     lines = lines[shapely.get_type_id(lines) == 1]  # LineStrings only
     if len(lines) == 0:

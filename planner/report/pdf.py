@@ -8,7 +8,6 @@ in the PDF.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pandas as pd
@@ -19,8 +18,6 @@ from planner.outputs import write_atomic
 from planner.report.fonts import cjk_font
 from planner.report.html import render_html
 from planner.report.model import Report
-
-log = logging.getLogger(__name__)
 
 
 def write_pdf(report: Report, result: Analysis, out_path: Path, *, siting: pd.DataFrame | None = None) -> Path:

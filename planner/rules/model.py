@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import tomllib
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,6 +21,7 @@ from typing import Any
 
 from planner import naming
 from planner.errors import RulebookError
+from planner.naming import fold
 from planner.rules.kinds import KINDS
 
 DEFAULT_RULEBOOK = "cn-national"
@@ -142,14 +142,14 @@ class Rulebook:
         """The facility type key for a raw type name from data, or None when unknown."""
         if raw is None:
             return None
-        text = _fold(str(raw))
+        text = fold(str(raw))
         return self._alias_index().get(text)
 
     def _alias_index(self) -> dict[str, str]:
         index: dict[str, str] = {}
         for t in self.types.values():
             for alias in (t.key, t.name_en, t.name_zh, *t.aliases):
-                index[_fold(alias)] = t.key
+                index[fold(alias)] = t.key
         return index
 
     def provenance(self) -> list[dict[str, object]]:
@@ -179,10 +179,6 @@ def _prov_row(key: str, num: Number, book: Rulebook) -> dict[str, object]:
         "note_en": num.note_en,
         "source_kind": book.sources.get(num.source, {}).get("kind", "document"),
     }
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().casefold().replace("_", " ")
 
 
 def load_rulebook(path: str | Path | None = None) -> Rulebook:

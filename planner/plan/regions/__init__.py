@@ -13,7 +13,6 @@ report all read.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,8 +27,6 @@ from planner.plan.regions.grids import Grids, split_communities
 from planner.plan.regions.households import cell_households
 from planner.plan.regions.log import RegionLog
 from planner.plan.regions.workstations import BALANCES, Workstations, group_communities
-
-log = logging.getLogger(__name__)
 
 __all__ = [
     "BALANCES",

@@ -22,7 +22,6 @@ problem (each valid on its own); the caller re-scores the chosen sites from the 
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 
@@ -32,8 +31,6 @@ import scipy.sparse as sp
 from planner.plan.siting import _kernels
 from planner.plan.siting._highs import solve_mip
 from planner.plan.siting.model import Cover, reduce_cover
-
-log = logging.getLogger(__name__)
 
 #: subgradient iterations of the Lagrangian bound (each one sparse product)
 LAGRANGE_ITERATIONS = 1000
