@@ -49,9 +49,6 @@ _INVERSE_TOL_DEG = 1e-12
 _INVERSE_MAX_ITER = 30
 
 
-
-
-
 def _as_lonlat(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Return lon and lat as broadcast float64 arrays (degrees)."""
     lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
