@@ -264,3 +264,20 @@ def test_cli_import_osm(tmp_path: Path, capsys) -> None:
     text = capsys.readouterr().out
     assert "PROVISIONAL" in text and out.exists()
     assert main(["import-osm", "--out", str(out)]) == 2
+
+
+def test_levels_are_read_as_the_largest_number() -> None:
+    from planner.ingest.osm_study import _levels
+
+    got = _levels(pd.Series(["6", "6;7", "3.5", "", None, "0", "abc"]))
+    assert got.tolist()[:3] == [6.0, 7.0, 3.5]
+    assert got.iloc[3:].isna().all()  # empty, missing, zero and unreadable: the default applies
+
+
+def test_mappings_ship_in_the_wheel() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "*.toml" in data["tool"]["setuptools"]["package-data"]["planner.ingest.mappings"]
+    assert {p.name for p in (root / "planner" / "ingest" / "mappings").glob("*.toml")} == {"osm.toml", "poi.toml"}
