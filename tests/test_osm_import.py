@@ -281,3 +281,10 @@ def test_mappings_ship_in_the_wheel() -> None:
     data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     assert "*.toml" in data["tool"]["setuptools"]["package-data"]["planner.ingest.mappings"]
     assert {p.name for p in (root / "planner" / "ingest" / "mappings").glob("*.toml")} == {"osm.toml", "poi.toml"}
+
+
+def test_the_import_log_reaches_the_analysis_validation_csv(chengdu, tmp_path: Path) -> None:
+    result, out = chengdu
+    study = load_study(out)
+    provisional = study.validation.loc[study.validation["reason"] == "provisional_community", "id"]
+    assert set(provisional) == set(result.layers["communities"]["community_id"])

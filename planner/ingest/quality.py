@@ -32,7 +32,7 @@ from planner.ingest import files as io
 if TYPE_CHECKING:
     from planner.analysis import Analysis
 
-__all__ = ["COLUMNS", "format_quality", "quality_summary", "write_quality"]
+__all__ = ["COLUMNS", "format_quality", "import_records", "quality_summary", "write_quality"]
 
 COLUMNS = ["check", "layer", "count", "residents", "what_to_do"]
 LOG_TABLE, TAGS_TABLE = "import_log", "osm_tags"
@@ -52,6 +52,14 @@ def _import_tables(files: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=["reason", "layer"])
     tag = pd.concat(tags, ignore_index=True) if tags else pd.DataFrame(columns=["status", "objects"])
     return log, tag
+
+
+def import_records(path: str | Path | None) -> list[dict[str, object]]:
+    """The validation records an import stored in a study GeoPackage (``import_log``), else none."""
+    if path is None or Path(path).suffix.lower() != ".gpkg" or LOG_TABLE not in io.list_layers(path):
+        return []
+    table = pd.DataFrame(io.read_layer(path, LOG_TABLE)).drop(columns="geometry", errors="ignore")
+    return list(table.to_dict("records"))
 
 
 def quality_summary(result: Analysis) -> pd.DataFrame:
