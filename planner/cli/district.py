@@ -30,15 +30,19 @@ def _analyze_args(sub: argparse._SubParsersAction) -> None:
 
 def _run_analyze(args: argparse.Namespace) -> int:
     import planner
+    from planner.ingest import quality
 
     started = time.perf_counter()
     bar = _progress_bar(args.quiet)
     try:
         result = _study_and_analysis(args, bar)
         written = planner.write_results(result, args.out)
+        quality_table = quality.quality_summary(result)
+        written["quality.csv"] = quality.write_quality(quality_table, args.out)
     finally:
         bar.close()  # type: ignore[attr-defined]
     if not args.quiet:
+        print(quality.format_quality(quality_table) or "Data quality: no problem found (quality.csv)", end="\n\n")
         _print_summary(result.summary, written, time.perf_counter() - started, result.study.rulebook)
     return 0
 

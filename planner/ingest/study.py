@@ -20,7 +20,7 @@ import pyproj
 from planner.errors import InputError
 from planner.ingest import crs as crs_mod
 from planner.ingest import files as io
-from planner.ingest import layer_crs, validate
+from planner.ingest import layer_crs, quality, validate
 from planner.reach import cells as cells_mod
 from planner.reach import network
 from planner.rules.model import Rulebook, load_rulebook
@@ -167,6 +167,7 @@ def load_study(
                 file=str(path) if path else None,
             )
     vlog = validate.ValidationLog()
+    vlog.records.extend(quality.import_records(path))  # what an import merged or marked provisional
     where = {k: (str(f), layer or Path(f).stem) for k, (f, layer) in files.items()}
     raw: dict[str, gpd.GeoDataFrame] = {}
     sources = []

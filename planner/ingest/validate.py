@@ -68,6 +68,28 @@ REASONS: dict[str, tuple[str, str]] = {
         "same type at the same place as another facility; possibly listed twice",
         "与另一设施类型相同且位置重合,可能重复录入",
     ),
+    # import-osm and import-poi (planner.ingest.osm_study, planner.ingest.poi)
+    "provisional_community": (
+        "provisional community made from a street block (no community boundaries given); residents estimated",
+        "临时社区:由街区生成(未提供社区边界),人口为估算值",
+    ),
+    "facility_merged": (
+        "merged into another object of the same type that contains it (e.g. a gate on a campus)",
+        "已并入包含它的同类型对象(如校园内的校门)",
+    ),
+    "poi_merged": ("duplicate POI of the same facility; merged", "同一设施的重复兴趣点,已合并"),
+    "offset_converted": (
+        "coordinates recognised as a Chinese web-map offset and converted to WGS84",
+        "识别为国内网络地图偏移坐标,已转换为WGS84",
+    ),
+    "levels_default": (
+        "no usable building:levels; the default storeys of its type used",
+        "缺少可用层数,按类型默认层数计",
+    ),
+    "unmapped_type": (
+        "type not mapped to a rulebook facility type; not imported",
+        "类型未对应到规则库设施类型,未导入",
+    ),
     "offset_suspected": (
         "the layer lines up with the streets only after a GCJ-02/BD-09 correction; check --input-crs",
         "该图层经GCJ-02/BD-09纠偏后才与道路吻合,请检查坐标系设置",
