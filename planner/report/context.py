@@ -64,6 +64,11 @@ class Context:
         """The distance mode in words."""
         return self.t("mode_walk" if self.s["distance_mode"] == "walk" else "mode_euclidean")
 
+    def word(self, prefix: str, code: object) -> str:
+        """The report's word for a code (``status_optimal``), or the code itself when it has none."""
+        key = f"{prefix}_{code}"
+        return self.t(key) if key in STRINGS else str(code)
+
     def type_label(self, key: str) -> str:
         """A facility type's display name."""
         return self.book.types[key].name(self.lang)

@@ -23,7 +23,9 @@ class Ref:
     ----------
     file
         ``summary.json``, a CSV file written by :func:`planner.write_results`, ``rulebook``
-        (a key of :meth:`planner.Rulebook.provenance`) or ``siting`` (the siting table given).
+        (a key of :meth:`planner.Rulebook.provenance`), ``siting`` (the siting table given), or a
+        planning command's file (``siting.json``, ``sites.gpkg``, ``workstations.gpkg``,
+        ``grid_communities.csv``, ``access_communities.csv``, ``three_lists.csv``).
     key
         In ``summary.json``: a dotted path, or several joined by `` - `` / `` + ``. In a CSV:
         a column (the rule kinds' columns such as ``staff_needed``, ``grid_fit_min`` and
@@ -32,7 +34,8 @@ class Ref:
     row
         For a single CSV cell: the (column, value) pairs that identify its row.
     agg
-        ``sum`` or ``count`` over the rows selected by ``where`` (all rows when empty).
+        ``sum`` or ``count`` over the rows selected by ``where`` (all rows when empty); a
+        ``count`` whose key is a comparison (``staff_gap < 0``) counts the rows where it holds.
     where
         (column, value) filters for ``agg``.
     """

@@ -55,8 +55,8 @@ def fmt_number(value: object, kind: str) -> str:
     """A number as the report writes it.
 
     Kinds: ``count`` (rounded, thousands separated), ``share`` (whole percent), ``share1``
-    (percent with one decimal), ``area`` (m², rounded), ``ratio`` (one decimal), ``dist``
-    (metres, rounded), ``num`` (as short as exact). Missing values are written ``–``.
+    (percent with one decimal), ``area`` (m², rounded), ``ratio`` (one decimal), ``dec3`` (three
+    decimals), ``dist`` (metres, rounded), ``num`` (as short as exact). Missing values are written ``–``.
     """
     if value is None:
         return "–"
@@ -74,4 +74,6 @@ def fmt_number(value: object, kind: str) -> str:
         return f"{v:.1%}"
     if kind == "ratio":
         return f"{v:.1f}"
+    if kind == "dec3":
+        return f"{v:,.3f}"
     return f"{v:,g}" if abs(v) < 1e6 else f"{v:,.0f}"

@@ -64,6 +64,15 @@ PLAN_WORDS: dict[str, tuple[str, str]] = {
         "Stars: the new sites, numbered in the order they add most; dots: the existing facilities of the type.",
         "星号为新增选址,编号为新增覆盖从多到少的顺序;圆点为该类现有设施。",
     ),
+    "status_optimal": ("optimal", "最优"),
+    "status_feasible": ("feasible (time limit)", "可行解(达到时间上限)"),
+    "status_time_limit": ("time limit reached", "达到时间上限"),
+    "status_ok": ("ok", "正常"),
+    "status_island": ("island (fewer communities than the minimum)", "孤立(社区数少于下限)"),
+    "status_nearest_split": ("nearest split (bounds not met)", "最接近的划分(未满足户数范围)"),
+    "decay_step": ("none (step)", "无(阶梯)"),
+    "decay_gaussian": ("Gaussian", "高斯"),
+    "decay_gravity": ("gravity", "重力"),
     # workstations and grids
     "s_regions": ("Community workstations and governance grids", "社区工作站与网格划分"),
     "regions_stations": (

@@ -26,6 +26,7 @@ NUMBER_FORMATS = {
     "share": "0%",
     "share1": "0.0%",
     "ratio": "0.0",
+    "dec3": "0.000",
     "num": "#,##0.###",
 }
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")

@@ -26,7 +26,7 @@ def build(ctx: Context, number: int, plan: AccessPlan) -> Section:
     name = ctx.type_label(type_key) if type_key in ctx.book.types else type_key
     supply = str(first.get("supply", ""))
     words = SUPPLY_WORDS.get(supply)
-    zero = ctx.n(int((comm["access"] == 0).sum()), "count", Ref(ACCESS_COMMUNITIES, "community_id", agg="count"))
+    zero = ctx.n(int((comm["access"] == 0).sum()), "count", Ref(ACCESS_COMMUNITIES, "access == 0", agg="count"))
     radius = ctx.n(first.get("radius_m"), "num", Ref(ACCESS_COMMUNITIES, "radius_m", row=_key(first)))
     text = ctx.t(
         "access_method",
@@ -34,7 +34,7 @@ def build(ctx: Context, number: int, plan: AccessPlan) -> Section:
         radius=radius.text,
         supply=(words[1] if ctx.lang == "zh" else words[0]) if words else supply,
         mode=ctx.t("mode_walk" if first.get("mode") == "walk" else "mode_euclidean"),
-        decay=str(first.get("decay", "step")),
+        decay=ctx.word("decay", first.get("decay", "step")),
         zero=zero.text,
         n=ctx.n(len(comm), "count", Ref(ACCESS_COMMUNITIES, "community_id", agg="count")).text,
     )
@@ -59,7 +59,7 @@ def _communities(ctx: Context, comm: pd.DataFrame) -> Table:
     cols = (
         Column("community_id", ctx.t("col_community_id"), width=14),
         Column("community", ctx.t("col_community"), width=18),
-        Column("access", ctx.t("col_access"), "num", width=14),
+        Column("access", ctx.t("col_access"), "dec3", width=14),
         Column("access_per_100_households", ctx.t("col_access_100"), "ratio", width=16),
     )
     rows = []
@@ -69,7 +69,7 @@ def _communities(ctx: Context, comm: pd.DataFrame) -> Table:
             (
                 ctx.text_cell(r["community_id"]),
                 ctx.text_cell(ctx.names.get(r["community_id"])),
-                ctx.cell(ctx.n(r["access"], "num", Ref(ACCESS_COMMUNITIES, "access", row=key))),
+                ctx.cell(ctx.n(r["access"], "dec3", Ref(ACCESS_COMMUNITIES, "access", row=key))),
                 ctx.cell(
                     ctx.n(
                         r["access_per_100_households"],

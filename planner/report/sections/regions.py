@@ -95,7 +95,7 @@ def _stations(ctx: Context, ws: WorkstationPlan) -> Table:
                 num("staff_needed"),
                 num("community_staff") if has_staff else ctx.text_cell(None),
                 ctx.text_cell(r.site_facility_id),
-                ctx.text_cell(r.status),
+                ctx.text_cell(ctx.word("status", r.status)),
             )
         )
     return Table("plan_stations", ctx.t("t_plan_stations"), cols, tuple(rows), sheet=ctx.t("sheet_plan_stations"))
@@ -104,7 +104,7 @@ def _stations(ctx: Context, ws: WorkstationPlan) -> Table:
 def _grids_text(ctx: Context, grids: GridPlan) -> str:
     c = grids.communities
     agg = lambda col: ctx.n(float(c[col].sum()), "count", Ref(GRID_COMMUNITIES, col, agg="sum"))  # noqa: E731
-    short = ctx.n(int((c["staff_gap"] < 0).sum()), "count", Ref(GRID_COMMUNITIES, "community_id", agg="count"))
+    short = ctx.n(int((c["staff_gap"] < 0).sum()), "count", Ref(GRID_COMMUNITIES, "staff_gap < 0", agg="count"))
     return ctx.t(
         "regions_grids",
         n=agg("n_grids").text,

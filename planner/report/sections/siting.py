@@ -25,7 +25,9 @@ def build(ctx: Context, number: int, plan: SitingPlan) -> Section:
     candidates = _num(ctx, info, "candidates", "count")
     words = ctx.t(f"siting_objective_{objective}", k=k.text, candidates=candidates.text, radius=radius.text)
     gap = _num(ctx, info, "gap", "share1")
-    method = ctx.t("siting_method", objective=words, mode=_mode(ctx, info), gap=gap.text, status=info["status"])
+    method = ctx.t(
+        "siting_method", objective=words, mode=_mode(ctx, info), gap=gap.text, status=ctx.word("status", info["status"])
+    )
     before, after = _num(ctx, info, "before", _kind(objective)), _num(ctx, info, "after", _kind(objective))
     if objective == "coverage":
         added = ctx.n(_diff(info, "after", "before"), "count", Ref(SITING_JSON, "after - before"))
@@ -41,7 +43,7 @@ def build(ctx: Context, number: int, plan: SitingPlan) -> Section:
         Fact(ctx.t("f_value"), _num(ctx, info, "value", _kind(objective)).text),
         Fact(ctx.t("f_bound"), _num(ctx, info, "bound", _kind(objective)).text),
         Fact(ctx.t("f_gap"), gap.text),
-        Fact(ctx.t("f_status"), str(info["status"])),
+        Fact(ctx.t("f_status"), ctx.word("status", info["status"])),
         Fact(ctx.t("f_seconds"), _num(ctx, info, "seconds", "ratio").text),
         Fact(ctx.t("f_folder"), str(plan.folder)),
     )
