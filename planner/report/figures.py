@@ -38,6 +38,7 @@ from planner.report.cartography import (
     wrap_label,
 )
 from planner.report.fonts import cjk_font
+from planner.report.layers import MapLayers
 from planner.report.model import MapSpec, Report
 from planner.report.text import fmt_number, tr
 from planner.rules.kinds import kind_of
@@ -57,21 +58,40 @@ PROPOSED = "#ff7f00"
 STREET = "#c9c9c9"
 
 
-def render_map(spec: MapSpec, result: Analysis, report: Report, *, siting: pd.DataFrame | None = None) -> bytes:
-    """The map ``spec`` of ``result`` as SVG bytes, labelled in the report's language."""
-    fig = draw_map(spec, result, report, siting=siting)
+def render_map(
+    spec: MapSpec,
+    result: Analysis,
+    report: Report,
+    *,
+    siting: pd.DataFrame | None = None,
+    layers: MapLayers | None = None,
+) -> bytes:
+    """The map ``spec`` of ``result`` as SVG bytes, labelled in the report's language.
+
+    ``layers`` are the cells and streets converted once for all maps of a report (made here
+    when not given).
+    """
+    fig = draw_map(spec, result, report, siting=siting, layers=layers)
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", dpi=DPI, metadata={"Date": None})
     return buf.getvalue()
 
 
-def draw_map(spec: MapSpec, result: Analysis, report: Report, *, siting: pd.DataFrame | None = None) -> Figure:
+def draw_map(
+    spec: MapSpec,
+    result: Analysis,
+    report: Report,
+    *,
+    siting: pd.DataFrame | None = None,
+    layers: MapLayers | None = None,
+) -> Figure:
     """The map ``spec`` of ``result`` as a matplotlib figure."""
+    layers = layers or MapLayers(result)
     if spec.kind == "compliance":
-        return _compliance(spec, result, report)
+        return _compliance(spec, result, report, layers)
     if spec.kind == "rules":
-        return _rules(result, report)
-    return _coverage(spec, result, report, siting)
+        return _rules(result, report, layers)
+    return _coverage(spec, result, report, siting, layers)
 
 
 # -- layout ---------------------------------------------------------------------------------
@@ -133,11 +153,9 @@ def _frame(ax, result: Analysis) -> None:
     ax.set_axis_off()
 
 
-def draw_streets(ax, result: Analysis) -> None:
-    """The street network in light grey, rasterised."""
-    streets = result.study.streets
-    if streets is not None and len(streets):
-        streets.plot(ax=ax, color=STREET, linewidth=0.35, zorder=1, rasterized=True)
+def draw_streets(ax, result: Analysis, layers: MapLayers | None = None) -> None:
+    """The street network in light grey, rasterised (from ``layers`` when given)."""
+    (layers or MapLayers(result)).draw_streets(ax, STREET, 0.35, zorder=1, rasterized=True)
 
 
 def draw_outline(ax, result: Analysis, width: float = 0.7) -> None:
@@ -165,7 +183,7 @@ def class_label(lo: int, hi: int | None, lang: str) -> str:
     return tr("lg_failed_one", lang, lo=lo) if lo == hi else tr("lg_failed", lang, lo=lo, hi=hi)
 
 
-def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
+def _compliance(spec: MapSpec, result: Analysis, report: Report, layers: MapLayers) -> Figure:
     fonts, lang = map_fonts(), report.lang
     comm = result.communities
     classes = failure_classes()
@@ -177,7 +195,7 @@ def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     fig, ax, ncol = map_figure(result, "compliance", labels, fonts["m"])
     colours = [community_colour(int(v)) for v in comm["n_failed"].to_numpy()]
     colours = [GREY if n == 0 else c for c, n in zip(colours, comm["n_assessed"].to_numpy(), strict=True)]
-    draw_streets(ax, result)
+    draw_streets(ax, result, layers)
     comm.plot(ax=ax, color=colours, alpha=0.85, zorder=2)
     draw_outline(ax, result)
     place_labels(ax, result, spec, {**fonts, "label": fonts["name"]}, with_name=True)
@@ -186,7 +204,7 @@ def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     return fig
 
 
-def _rules(result: Analysis, report: Report) -> Figure:
+def _rules(result: Analysis, report: Report, layers: MapLayers) -> Figure:
     """Small multiples: one panel per community standard (coverage standards have their own maps)."""
     fonts, lang = map_fonts(), report.lang
     rules = [r for r in result.study.rulebook.rules.values() if not kind_of(r).per_type]
@@ -209,7 +227,7 @@ def _rules(result: Analysis, report: Report) -> Figure:
         _frame(ax, result)
         passed = comm[naming.rule_pass(rule.id)]
         colours = np.where(passed.isna(), GREY, np.where(passed.fillna(False).astype(bool), GREEN, RED))
-        draw_streets(ax, result)
+        draw_streets(ax, result, layers)
         comm.plot(ax=ax, color=list(colours), alpha=0.85, zorder=2)
         draw_outline(ax, result, width=0.5)
         decorate(ax, result, fonts, lang, small=True)
@@ -233,7 +251,9 @@ def _rules(result: Analysis, report: Report) -> Figure:
     return fig
 
 
-def _coverage(spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFrame | None) -> Figure:
+def _coverage(
+    spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFrame | None, layers: MapLayers | None
+) -> Figure:
     fonts, lang = map_fonts(), report.lang
     key = spec.type_key or ""
     book = result.study.rulebook
@@ -258,12 +278,11 @@ def _coverage(spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFr
     covered = cells[naming.covered(key)].to_numpy(dtype=bool)
     norm = Normalize(vmin=0, vmax=max(float(cells["population"].max()), 1.0))
     cmap = _reds()
-    draw_streets(ax, result)
-    if covered.any():
-        cells.loc[covered].plot(ax=ax, color=COVERED, linewidth=0, zorder=2, rasterized=True)
-    if (~covered).any():
-        unc = cells.loc[~covered]
-        unc.plot(ax=ax, color=cmap(norm(unc["population"].to_numpy())), linewidth=0, zorder=2, rasterized=True)
+    layers = layers or MapLayers(result)
+    draw_streets(ax, result, layers)
+    layers.draw_cells(ax, covered, COVERED, linewidth=0, zorder=2, rasterized=True)
+    colours = cmap(norm(cells.loc[~covered, "population"].to_numpy()))
+    layers.draw_cells(ax, ~covered, colours, linewidth=0, zorder=2, rasterized=True)
     draw_outline(ax, result)
     ax.scatter(fac.geometry.x, fac.geometry.y, s=22, c=FACILITY, edgecolors="white", linewidths=0.7, zorder=9)
     if len(sites):

@@ -50,12 +50,15 @@ class RenderedMap:
 
 def render_maps(report: Report, result: Analysis, *, siting: pd.DataFrame | None = None) -> dict[str, RenderedMap]:
     """Every map of the report drawn once, by its key, numbered in reading order."""
+    from planner.report.layers import MapLayers
     from planner.report.plan_maps import PLAN_KINDS, render_plan_map
+
+    layers = MapLayers(result)  # cells and streets converted once for all maps
 
     def draw(spec: MapSpec) -> bytes:
         if spec.kind in PLAN_KINDS:
-            return render_plan_map(spec, result, report)
-        return render_map(spec, result, report, siting=siting)
+            return render_plan_map(spec, result, report, layers)
+        return render_map(spec, result, report, siting=siting, layers=layers)
 
     specs = [spec for section in report.sections for spec in section.figures]
     return {spec.key: RenderedMap(spec, _svg_uri(draw(spec)), number) for number, spec in enumerate(specs, start=1)}

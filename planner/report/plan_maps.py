@@ -31,6 +31,7 @@ from planner.report.figures import (
     map_figure,
     map_fonts,
 )
+from planner.report.layers import MapLayers
 from planner.report.model import MapSpec, Report
 from planner.report.plans import GridPlan, WorkstationPlan
 from planner.report.text import tr
@@ -39,21 +40,22 @@ from planner.report.text import tr
 PLAN_KINDS = ("siting", "regions", "access")
 
 
-def render_plan_map(spec: MapSpec, result: Analysis, report: Report) -> bytes:
-    """The planning map ``spec`` as SVG bytes."""
-    fig = draw_plan_map(spec, result, report)
+def render_plan_map(spec: MapSpec, result: Analysis, report: Report, layers: MapLayers | None = None) -> bytes:
+    """The planning map ``spec`` as SVG bytes (streets from ``layers`` when given)."""
+    fig = draw_plan_map(spec, result, report, layers)
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", dpi=DPI, metadata={"Date": None})
     return buf.getvalue()
 
 
-def draw_plan_map(spec: MapSpec, result: Analysis, report: Report) -> Figure:
+def draw_plan_map(spec: MapSpec, result: Analysis, report: Report, layers: MapLayers | None = None) -> Figure:
     """The planning map ``spec`` as a matplotlib figure."""
+    layers = layers or MapLayers(result)
     if spec.kind == "siting":
-        return _siting(spec, result, report)
+        return _siting(spec, result, report, layers)
     if spec.kind == "regions":
-        return _regions(spec, result, report)
-    return _access(spec, result, report)
+        return _regions(spec, result, report, layers)
+    return _access(spec, result, report, layers)
 
 
 def _in_crs(frame: gpd.GeoDataFrame, result: Analysis) -> gpd.GeoDataFrame:
@@ -61,7 +63,7 @@ def _in_crs(frame: gpd.GeoDataFrame, result: Analysis) -> gpd.GeoDataFrame:
     return frame.to_crs(crs) if frame.crs is not None and crs is not None and frame.crs != crs else frame
 
 
-def _siting(spec: MapSpec, result: Analysis, report: Report) -> Figure:
+def _siting(spec: MapSpec, result: Analysis, report: Report, layers: MapLayers) -> Figure:
     fonts, lang = map_fonts(), report.lang
     key = spec.type_key or ""
     book = result.study.rulebook
@@ -75,7 +77,7 @@ def _siting(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     ]
     labels = [tr("lg_facility", lang, type=type_name), tr("lg_proposed", lang), tr("lg_community", lang)]
     fig, ax, ncol = map_figure(result, "plan", labels, fonts["m"])
-    draw_streets(ax, result)
+    draw_streets(ax, result, layers)
     result.communities.plot(ax=ax, color="#f4f4f4", zorder=2)
     draw_outline(ax, result)
     ax.scatter(fac.geometry.x, fac.geometry.y, s=22, c=FACILITY, edgecolors="white", linewidths=0.7, zorder=9)
@@ -97,7 +99,7 @@ def _siting(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     return fig
 
 
-def _regions(spec: MapSpec, result: Analysis, report: Report) -> Figure:
+def _regions(spec: MapSpec, result: Analysis, report: Report, layers: MapLayers) -> Figure:
     from matplotlib import colormaps
 
     fonts, lang = map_fonts(), report.lang
@@ -115,7 +117,7 @@ def _regions(spec: MapSpec, result: Analysis, report: Report) -> Figure:
         )
         labels.append(tr("lg_station_site", lang))
     fig, ax, ncol = map_figure(result, "plan", labels, fonts["m"])
-    draw_streets(ax, result)
+    draw_streets(ax, result, layers)
     if ws is not None and len(ws.stations):
         stations = _in_crs(ws.stations, result)
         palette = colormaps["Set3"]
@@ -141,7 +143,7 @@ def _regions(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     return fig
 
 
-def _access(spec: MapSpec, result: Analysis, report: Report) -> Figure:
+def _access(spec: MapSpec, result: Analysis, report: Report, layers: MapLayers) -> Figure:
     from matplotlib import colormaps
 
     fonts, lang = map_fonts(), report.lang
@@ -153,7 +155,7 @@ def _access(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     some = np.isfinite(values) & (values > 0)
     cmap = colormaps["YlGn"]
     norm = Normalize(vmin=0, vmax=float(values[some].max()) if some.any() else 1.0)
-    draw_streets(ax, result)
+    draw_streets(ax, result, layers)
     if (~some).any():
         cells.loc[~some].plot(ax=ax, color=GREY, linewidth=0, zorder=2, rasterized=True)
     if some.any():
