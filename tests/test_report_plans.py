@@ -145,6 +145,8 @@ def test_planning_sections_print_the_planning_files(plans_run, result, lang: str
     assert len(report.section("regions").table("plan_grids").rows) == len(files.frames["grid_communities.csv"])
     assert len(report.section("access").table("plan_access").rows) == len(result.communities)
     assert report.section("access").table("three_lists") is None  # the access folder has none
+    if lang == "en":  # the balance measure is read from the stations' measure column (households by default)
+        assert "Balance measure: households." in report.section("regions").paragraphs[0]
     gap = f"{files.info['gap']:.1%}"
     assert any(gap in p for p in report.section("siting").paragraphs)
     # the other sections are those of the report without plans

@@ -87,6 +87,9 @@ PLAN_WORDS: dict[str, tuple[str, str]] = {
         "workers today; {short} communities have fewer workers than grids.",
         "{communities}个社区共划分{n}个网格,需网格员{needed}名,现有社区工作者{staff}名;{short}个社区工作者少于网格数。",
     ),
+    "balance_households": ("households", "户数"),
+    "balance_population": ("residents", "常住人口"),
+    "balance_workload": ("workload (households plus an area term)", "工作量(户数加面积项)"),
     "t_plan_stations": ("Community workstations (workstations.gpkg)", "社区工作站(workstations.gpkg)"),
     "t_plan_grids": (
         "Grids and grid workers per community (grid_communities.csv)",

@@ -5,6 +5,9 @@ per community the grid count and the staffing gap, all as those commands wrote t
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from planner.report.context import Context
 from planner.report.model import Cell, Column, MapSpec, Ref, Section, Table
 from planner.report.plans import GridPlan, WorkstationPlan
@@ -42,7 +45,7 @@ def _stations_text(ctx: Context, ws: WorkstationPlan) -> str:
     islands = ctx.n(int((st["status"] == ISLAND).sum()), "count", Ref(STATIONS, "station_id", agg="count", where=where))
     n = ctx.n(len(st), "count", Ref(STATIONS, "station_id", agg="count"))
     comms = ctx.n(float(st["n_communities"].sum()), "count", Ref(STATIONS, "n_communities", agg="sum"))
-    balance = ctx.t("col_households")
+    balance = _balance(ctx, st)
     return ctx.t(
         "regions_stations",
         n=n.text,
@@ -53,6 +56,16 @@ def _stations_text(ctx: Context, ws: WorkstationPlan) -> str:
         balance=balance,
         staff=staff.text,
     )
+
+
+def _balance(ctx: Context, stations: pd.DataFrame) -> str:
+    """The measure the stations were balanced by, read from the ``measure`` column they carry."""
+    if "measure" in stations.columns:
+        for column, key in (("households", "balance_households"), ("population", "balance_population")):
+            if column in stations.columns and np.allclose(stations["measure"], stations[column]):
+                return ctx.t(key)
+        return ctx.t("balance_workload")
+    return "–"
 
 
 def _norm(ctx: Context, ws: WorkstationPlan, key: str) -> str:
