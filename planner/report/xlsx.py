@@ -37,7 +37,19 @@ STATUS_STYLE = {
     "na": (PatternFill("solid", fgColor="EEEEEE"), Font(color="5F6B7A")),
 }
 #: columns frozen to the left of each sheet (identifying columns), beyond the header row
-FROZEN_COLUMNS = {"matrix": 2, "checks": 2, "facilities": 2, "ranking": 3, "sub_coverage": 1, "sub_standards": 1}
+FROZEN_COLUMNS = {
+    "matrix": 2,
+    "checks": 2,
+    "facilities": 2,
+    "ranking": 3,
+    "sub_coverage": 1,
+    "sub_standards": 1,
+    "plan_sites": 2,
+    "plan_stations": 1,
+    "plan_grids": 2,
+    "plan_access": 2,
+    "three_lists": 2,
+}
 
 
 def write_xlsx(report: Report, out_path: Path) -> Path:
