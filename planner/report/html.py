@@ -35,6 +35,8 @@ FALLBACK_FONTS = (
 
 #: columns left out of the printed tables (they stay in the spreadsheet)
 HIDDEN = {"checks": {"basis", "status", "community"}, "facilities": {"snap_distance_m"}}
+#: a section laid out generically whose table has more columns than this prints on landscape pages
+WIDE_COLUMNS = 9
 #: for grouped tables: the column whose text heads each group, with the group column's in brackets
 GROUP_LABEL = {"checks": "community"}
 
@@ -95,6 +97,7 @@ def render_html(
         t=lambda key, **kw: tr(key, lang, **kw),
         visible=lambda table: _visible(table),
         groups=_groups,
+        wide=lambda section: any(len(table.columns) > WIDE_COLUMNS for table in section.tables),
         figure_label=lambda i: f"图{i}" if lang == "zh" else f"Figure {i}",
     )
 
