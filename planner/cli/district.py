@@ -122,12 +122,28 @@ def _report_args(sub: argparse._SubParsersAction) -> None:
         description=(
             "Analyse a district as 'planner analyze' does and write a report for officials: a summary with the "
             "headline figures and the most urgent gaps, maps, tables per community and facility, recommendations, "
-            "and the method with every standard's source. Without STUDY, the bundled synthetic sample district."
+            "and the method with every standard's source; with --siting, --regions or --access, a section on each "
+            "planning result. Without STUDY, the bundled synthetic sample district."
         ),
         formatter_class=_HelpFormatter,
     )
     _study_args(p)
     p.add_argument("--format", choices=["pdf", "html", "xlsx"], default="pdf", help="report format")
+    p.add_argument(
+        "--siting",
+        metavar="DIR",
+        help="add a siting section: the --out folder of 'planner site' (siting.json, sites.gpkg)",
+    )
+    p.add_argument(
+        "--regions",
+        metavar="DIR",
+        help="add a workstations-and-grids section: the --out folder of 'planner workstations' and/or 'planner grids'",
+    )
+    p.add_argument(
+        "--access",
+        metavar="DIR",
+        help="add an access section: the --out folder of 'planner access' (access_communities.csv[, three_lists.csv])",
+    )
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language (简体中文 or English)")
     p.add_argument("--out", metavar="FILE", help="report file (default: report_<lang>.<format>)")
     p.add_argument("--name", metavar="TEXT", help="district name shown in the report (default: the study file name)")
@@ -140,16 +156,18 @@ def _report_args(sub: argparse._SubParsersAction) -> None:
 def _run_report(args: argparse.Namespace) -> int:
     import planner
     from planner.report import build_report
+    from planner.report.plans import read_plans
 
     started = time.perf_counter()
     out = Path(args.out) if args.out else Path(f"report_{args.lang}.{args.format}")
+    plans = read_plans(siting=args.siting, regions=args.regions, access=args.access)  # a bad folder fails first
     bar = _progress_bar(args.quiet)
     try:
         result = _study_and_analysis(args, bar, name=args.name)
         if args.results:
             planner.write_results(result, args.results)
         bar(f"writing the {args.format.upper()} report", 0.95)
-        path = build_report(result, args.format, args.lang, out)
+        path = build_report(result, args.format, args.lang, out, plans=plans)
     finally:
         bar.close()  # type: ignore[attr-defined]
     if not args.quiet:

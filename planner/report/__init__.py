@@ -8,9 +8,10 @@ One call builds a report from an analysis::
     result = planner.analyze(planner.load_study("district.gpkg"))
     build_report(result, "pdf", "zh", "report.pdf")
 
-The content (every figure and sentence) is computed once, by
-:func:`planner.report.content.build_content`, from the same tables that
-:func:`planner.write_results` writes; the PDF, HTML and XLSX renderers only lay it out.
+The content is a list of sections (:mod:`planner.report.sections`, one module each), composed
+by :func:`planner.report.content.build_content` from the same tables that
+:func:`planner.write_results` writes (and the planning commands' outputs, read by
+:func:`planner.report.plans.read_plans`); the PDF, HTML and XLSX renderers only lay it out.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import pandas as pd
 from planner.analysis import Analysis
 from planner.errors import PlannerError
 from planner.report.content import build_content
-from planner.report.model import Report
+from planner.report.model import Report, Section
+from planner.report.plans import Plans, read_plans
 from planner.report.text import LANGS
 
 FORMATS = ("pdf", "html", "xlsx")
@@ -33,7 +35,18 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-__all__ = ["FORMATS", "LANGS", "MEDIA_TYPES", "Report", "build_content", "build_report", "report_bytes"]
+__all__ = [
+    "FORMATS",
+    "LANGS",
+    "MEDIA_TYPES",
+    "Plans",
+    "Report",
+    "Section",
+    "build_content",
+    "build_report",
+    "read_plans",
+    "report_bytes",
+]
 
 
 def build_report(
@@ -44,6 +57,7 @@ def build_report(
     *,
     scenario: object = None,
     siting: pd.DataFrame | None = None,
+    plans: Plans | None = None,
 ) -> Path:
     """Write a report of ``result`` to ``out_path`` and return the path.
 
@@ -68,6 +82,9 @@ def build_report(
         the coverage maps) with one row per site in the order chosen, with columns ``type``
         (a rulebook facility-type key) and ``residents_added`` (residents newly within the
         radius), and optionally ``name`` / ``site_id`` / ``candidate_id`` and ``community_id``.
+    plans
+        The planning commands' results (:func:`planner.report.plans.read_plans` of the ``--out``
+        folders of ``planner site``, ``workstations`` / ``grids`` and ``access``): a section each.
 
     Returns
     -------
@@ -89,7 +106,7 @@ def build_report(
         raise PlannerError(f"{out} is a folder; give the report's file name, e.g. {out / ('report.' + fmt)}")
     if out.resolve() in {Path(s.file).resolve() for s in result.study.sources}:
         raise PlannerError(f"refusing to overwrite the input file {out}; choose another output file")
-    report = build_content(result, lang, scenario=scenario, siting=siting)
+    report = build_content(result, lang, scenario=scenario, siting=siting, plans=plans)
     if fmt == "xlsx":
         from planner.report.xlsx import write_xlsx
 
@@ -112,6 +129,7 @@ def report_bytes(
     *,
     scenario: object = None,
     siting: pd.DataFrame | None = None,
+    plans: Plans | None = None,
 ) -> bytes:
     """The report as bytes (for a download button): :func:`build_report` into a temporary file.
 
@@ -120,5 +138,7 @@ def report_bytes(
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="planner-report-") as tmp:
-        path = build_report(result, fmt, lang, Path(tmp) / f"report.{fmt}", scenario=scenario, siting=siting)
+        path = build_report(
+            result, fmt, lang, Path(tmp) / f"report.{fmt}", scenario=scenario, siting=siting, plans=plans
+        )
         return path.read_bytes()

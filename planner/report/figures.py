@@ -38,6 +38,7 @@ from planner.report.cartography import (
     wrap_label,
 )
 from planner.report.fonts import cjk_font
+from planner.report.layers import MapLayers
 from planner.report.model import MapSpec, Report
 from planner.report.text import fmt_number, tr
 from planner.rules.kinds import kind_of
@@ -46,7 +47,7 @@ WIDTH_IN = 7.0  # the widest map: A4 portrait minus margins (inches)
 COLORBAR_IN = 0.4  # coverage maps add a colour-bar row under the legend
 #: the tallest figure of each kind (inches), so that maps print at their natural size:
 #: the compliance map and the panels of the standards share a page, coverage maps go two a page
-MAX_HEIGHT_IN = {"compliance": 4.2, "rules": 4.9, "coverage": 4.45}
+MAX_HEIGHT_IN = {"compliance": 4.2, "rules": 4.9, "coverage": 4.45, "plan": 4.6}
 DPI = 200  # raster parts (cells) inside the SVG
 
 GREEN, AMBER, ORANGE, RED, GREY = "#1a9850", "#fee08b", "#fc8d59", "#d73027", "#bdbdbd"  # GREY: not assessed
@@ -57,27 +58,47 @@ PROPOSED = "#ff7f00"
 STREET = "#c9c9c9"
 
 
-def render_map(spec: MapSpec, result: Analysis, report: Report, *, siting: pd.DataFrame | None = None) -> bytes:
-    """The map ``spec`` of ``result`` as SVG bytes, labelled in the report's language."""
-    fig = draw_map(spec, result, report, siting=siting)
+def render_map(
+    spec: MapSpec,
+    result: Analysis,
+    report: Report,
+    *,
+    siting: pd.DataFrame | None = None,
+    layers: MapLayers | None = None,
+) -> bytes:
+    """The map ``spec`` of ``result`` as SVG bytes, labelled in the report's language.
+
+    ``layers`` are the cells and streets converted once for all maps of a report (made here
+    when not given).
+    """
+    fig = draw_map(spec, result, report, siting=siting, layers=layers)
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", dpi=DPI, metadata={"Date": None})
     return buf.getvalue()
 
 
-def draw_map(spec: MapSpec, result: Analysis, report: Report, *, siting: pd.DataFrame | None = None) -> Figure:
+def draw_map(
+    spec: MapSpec,
+    result: Analysis,
+    report: Report,
+    *,
+    siting: pd.DataFrame | None = None,
+    layers: MapLayers | None = None,
+) -> Figure:
     """The map ``spec`` of ``result`` as a matplotlib figure."""
+    layers = layers or MapLayers(result)
     if spec.kind == "compliance":
-        return _compliance(spec, result, report)
+        return _compliance(spec, result, report, layers)
     if spec.kind == "rules":
-        return _rules(result, report)
-    return _coverage(spec, result, report, siting)
+        return _rules(result, report, layers)
+    return _coverage(spec, result, report, siting, layers)
 
 
 # -- layout ---------------------------------------------------------------------------------
 
 
-def _fonts() -> dict[str, FontProperties]:
+def map_fonts() -> dict[str, FontProperties]:
+    """The maps' fonts (the CJK font at the report's sizes), by role."""
     family = cjk_font().mpl_family
     fonts = {size: FontProperties(family=[family], size=pt) for size, pt in (("s", 6.0), ("m", 7.5), ("l", 9.0))}
     fonts["label"] = FontProperties(family=[family], size=7.5, weight="bold")
@@ -94,7 +115,7 @@ def _bounds(result: Analysis) -> tuple[float, float, float, float]:
     return x0 - side, y0 - 0.13 * max(h, 0.5 * w), x1 + side, y1 + 0.11 * max(h, 0.5 * w)
 
 
-def _figure(
+def map_figure(
     result: Analysis, kind: str, labels: list[str], prop: FontProperties, extra: float = 0.0
 ) -> tuple[Figure, Axes, int]:
     """A figure with one map axes as large as fits ``MAX_HEIGHT_IN[kind]``, over a legend strip.
@@ -132,13 +153,13 @@ def _frame(ax, result: Analysis) -> None:
     ax.set_axis_off()
 
 
-def _streets(ax, result: Analysis) -> None:
-    streets = result.study.streets
-    if streets is not None and len(streets):
-        streets.plot(ax=ax, color=STREET, linewidth=0.35, zorder=1, rasterized=True)
+def draw_streets(ax, result: Analysis, layers: MapLayers | None = None) -> None:
+    """The street network in light grey, rasterised (from ``layers`` when given)."""
+    (layers or MapLayers(result)).draw_streets(ax, STREET, 0.35, zorder=1, rasterized=True)
 
 
-def _outline(ax, result: Analysis, width: float = 0.7) -> None:
+def draw_outline(ax, result: Analysis, width: float = 0.7) -> None:
+    """The community boundaries."""
     result.communities.boundary.plot(ax=ax, color=BOUNDARY, linewidth=width, zorder=4)
 
 
@@ -162,8 +183,8 @@ def class_label(lo: int, hi: int | None, lang: str) -> str:
     return tr("lg_failed_one", lang, lo=lo) if lo == hi else tr("lg_failed", lang, lo=lo, hi=hi)
 
 
-def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
-    fonts, lang = _fonts(), report.lang
+def _compliance(spec: MapSpec, result: Analysis, report: Report, layers: MapLayers) -> Figure:
+    fonts, lang = map_fonts(), report.lang
     comm = result.communities
     classes = failure_classes()
     handles = [Patch(facecolor=colour, edgecolor=BOUNDARY, linewidth=0.5) for _, _, colour in classes]
@@ -171,21 +192,21 @@ def _compliance(spec: MapSpec, result: Analysis, report: Report) -> Figure:
     if (comm["n_assessed"] == 0).any():
         handles.append(Patch(facecolor=GREY, edgecolor=BOUNDARY, linewidth=0.5))
         labels.append(tr("lg_not_assessed", lang))
-    fig, ax, ncol = _figure(result, "compliance", labels, fonts["m"])
+    fig, ax, ncol = map_figure(result, "compliance", labels, fonts["m"])
     colours = [community_colour(int(v)) for v in comm["n_failed"].to_numpy()]
     colours = [GREY if n == 0 else c for c, n in zip(colours, comm["n_assessed"].to_numpy(), strict=True)]
-    _streets(ax, result)
+    draw_streets(ax, result, layers)
     comm.plot(ax=ax, color=colours, alpha=0.85, zorder=2)
-    _outline(ax, result)
+    draw_outline(ax, result)
     place_labels(ax, result, spec, {**fonts, "label": fonts["name"]}, with_name=True)
     decorate(ax, result, fonts, lang)
     legend_strip(fig, handles, labels, fonts, report.attribution, ncol=ncol)
     return fig
 
 
-def _rules(result: Analysis, report: Report) -> Figure:
+def _rules(result: Analysis, report: Report, layers: MapLayers) -> Figure:
     """Small multiples: one panel per community standard (coverage standards have their own maps)."""
-    fonts, lang = _fonts(), report.lang
+    fonts, lang = map_fonts(), report.lang
     rules = [r for r in result.study.rulebook.rules.values() if not kind_of(r).per_type]
     ncol = 2 if len(rules) > 1 else 1
     nrow = math.ceil(len(rules) / ncol)
@@ -206,9 +227,9 @@ def _rules(result: Analysis, report: Report) -> Figure:
         _frame(ax, result)
         passed = comm[naming.rule_pass(rule.id)]
         colours = np.where(passed.isna(), GREY, np.where(passed.fillna(False).astype(bool), GREEN, RED))
-        _streets(ax, result)
+        draw_streets(ax, result, layers)
         comm.plot(ax=ax, color=list(colours), alpha=0.85, zorder=2)
-        _outline(ax, result, width=0.5)
+        draw_outline(ax, result, width=0.5)
         decorate(ax, result, fonts, lang, small=True)
         ax.text(
             0.5,
@@ -230,8 +251,10 @@ def _rules(result: Analysis, report: Report) -> Figure:
     return fig
 
 
-def _coverage(spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFrame | None) -> Figure:
-    fonts, lang = _fonts(), report.lang
+def _coverage(
+    spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFrame | None, layers: MapLayers | None
+) -> Figure:
+    fonts, lang = map_fonts(), report.lang
     key = spec.type_key or ""
     book = result.study.rulebook
     radius = fmt_number(book.types[key].radius_m.value, "num")
@@ -250,18 +273,17 @@ def _coverage(spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFr
     if len(sites):
         handles.append(Line2D([], [], marker="*", ls="", markersize=8, markerfacecolor=PROPOSED, markeredgecolor="k"))
         labels.append(tr("lg_proposed", lang))
-    fig, ax, ncol = _figure(result, "coverage", labels, fonts["m"], extra=COLORBAR_IN)
+    fig, ax, ncol = map_figure(result, "coverage", labels, fonts["m"], extra=COLORBAR_IN)
     cells = result.cells
     covered = cells[naming.covered(key)].to_numpy(dtype=bool)
     norm = Normalize(vmin=0, vmax=max(float(cells["population"].max()), 1.0))
     cmap = _reds()
-    _streets(ax, result)
-    if covered.any():
-        cells.loc[covered].plot(ax=ax, color=COVERED, linewidth=0, zorder=2, rasterized=True)
-    if (~covered).any():
-        unc = cells.loc[~covered]
-        unc.plot(ax=ax, color=cmap(norm(unc["population"].to_numpy())), linewidth=0, zorder=2, rasterized=True)
-    _outline(ax, result)
+    layers = layers or MapLayers(result)
+    draw_streets(ax, result, layers)
+    layers.draw_cells(ax, covered, COVERED, linewidth=0, zorder=2, rasterized=True)
+    colours = cmap(norm(cells.loc[~covered, "population"].to_numpy()))
+    layers.draw_cells(ax, ~covered, colours, linewidth=0, zorder=2, rasterized=True)
+    draw_outline(ax, result)
     ax.scatter(fac.geometry.x, fac.geometry.y, s=22, c=FACILITY, edgecolors="white", linewidths=0.7, zorder=9)
     if len(sites):
         ax.scatter(
@@ -271,7 +293,7 @@ def _coverage(spec: MapSpec, result: Analysis, report: Report, siting: pd.DataFr
     place_labels(ax, result, spec, fonts, with_name=False, avoid=avoid)
     decorate(ax, result, fonts, lang)
     legend_strip(fig, handles, labels, fonts, report.attribution, ncol=ncol)
-    _colorbar(fig, cmap, norm, tr("lg_uncovered", lang, radius=radius), fonts)
+    colorbar(fig, cmap, norm, tr("lg_uncovered", lang, radius=radius), fonts)
     return fig
 
 
@@ -283,7 +305,8 @@ def _reds():
     return LinearSegmentedColormap.from_list("uncovered", [reds(0.18), reds(0.55), reds(0.95)])
 
 
-def _colorbar(fig: Figure, cmap, norm: Normalize, label: str, fonts: dict) -> None:
+def colorbar(fig: Figure, cmap, norm: Normalize, label: str, fonts: dict) -> None:
+    """A horizontal colour bar with its label under the legend."""
     from matplotlib.cm import ScalarMappable
 
     h, w = fig.get_figheight(), fig.get_figwidth()

@@ -35,16 +35,35 @@ FALLBACK_FONTS = (
 
 #: columns left out of the printed tables (they stay in the spreadsheet)
 HIDDEN = {"checks": {"basis", "status", "community"}, "facilities": {"snap_distance_m"}}
+#: a section laid out generically whose table has more columns than this prints on landscape pages
+WIDE_COLUMNS = 9
 #: for grouped tables: the column whose text heads each group, with the group column's in brackets
 GROUP_LABEL = {"checks": "community"}
 
 
 @dataclass(frozen=True)
 class RenderedMap:
-    """A map and its embedded image."""
+    """A map, its embedded image and its figure number."""
 
     spec: MapSpec
     uri: str
+    number: int = 0
+
+
+def render_maps(report: Report, result: Analysis, *, siting: pd.DataFrame | None = None) -> dict[str, RenderedMap]:
+    """Every map of the report drawn once, by its key, numbered in reading order."""
+    from planner.report.layers import MapLayers
+    from planner.report.plan_maps import PLAN_KINDS, render_plan_map
+
+    layers = MapLayers(result)  # cells and streets converted once for all maps
+
+    def draw(spec: MapSpec) -> bytes:
+        if spec.kind in PLAN_KINDS:
+            return render_plan_map(spec, result, report, layers)
+        return render_map(spec, result, report, siting=siting, layers=layers)
+
+    specs = [spec for section in report.sections for spec in section.figures]
+    return {spec.key: RenderedMap(spec, _svg_uri(draw(spec)), number) for number, spec in enumerate(specs, start=1)}
 
 
 def render_html(
@@ -54,19 +73,23 @@ def render_html(
     for_pdf: bool = False,
     siting: pd.DataFrame | None = None,
     font_family: str | None = None,
+    maps: dict[str, RenderedMap] | None = None,
 ) -> str:
-    """The report as an HTML string (screen layout, or print layout for the PDF)."""
+    """The report as an HTML string (screen layout, or print layout for the PDF).
+
+    ``maps`` are the maps already drawn (:func:`render_maps`); without them they are drawn here.
+    """
     import jinja2
 
     from planner import __version__
 
-    maps = [RenderedMap(spec, _svg_uri(render_map(spec, result, report, siting=siting))) for spec in report.maps]
+    drawn = maps if maps is not None else render_maps(report, result, siting=siting)
     env = jinja2.Environment(autoescape=True, trim_blocks=False, lstrip_blocks=False)
     template = env.from_string(_resource("report.html.j2"))
     lang = report.lang
     return template.render(
         r=report,
-        maps=maps,
+        rendered=lambda section: [drawn[spec.key] for spec in section.figures],
         css=_css(report, font_family),
         for_pdf=for_pdf,
         version=__version__,
@@ -74,6 +97,7 @@ def render_html(
         t=lambda key, **kw: tr(key, lang, **kw),
         visible=lambda table: _visible(table),
         groups=_groups,
+        wide=lambda section: any(len(table.columns) > WIDE_COLUMNS for table in section.tables),
         figure_label=lambda i: f"图{i}" if lang == "zh" else f"Figure {i}",
     )
 
@@ -135,14 +159,5 @@ def _groups(table: Table) -> list[tuple[str, list]]:
 
 
 def _toc(report: Report) -> list[tuple[str, str]]:
-    lang = report.lang
-    items = [
-        ("summary", tr("s_summary", lang)),
-        ("maps", tr("s_maps", lang)),
-        ("tables", tr("s_tables", lang)),
-        ("recommendations", tr("s_recommend", lang)),
-        ("method", tr("s_method", lang)),
-    ]
-    if report.scenario is not None:
-        items.append(("scenario", tr("s_scenario", lang)))
-    return items
+    """The numbered sections (all but the cover): anchor and title."""
+    return [(s.key, s.title) for s in report.sections if s.title]

@@ -10,6 +10,7 @@ The renderers (HTML, PDF, XLSX) only lay this content out; they compute nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from planner.report.text import fmt_number
 
@@ -22,7 +23,9 @@ class Ref:
     ----------
     file
         ``summary.json``, a CSV file written by :func:`planner.write_results`, ``rulebook``
-        (a key of :meth:`planner.Rulebook.provenance`) or ``siting`` (the siting table given).
+        (a key of :meth:`planner.Rulebook.provenance`), ``siting`` (the siting table given), or a
+        planning command's file (``siting.json``, ``sites.gpkg``, ``workstations.gpkg``,
+        ``grid_communities.csv``, ``access_communities.csv``, ``three_lists.csv``).
     key
         In ``summary.json``: a dotted path, or several joined by `` - `` / `` + ``. In a CSV:
         a column (the rule kinds' columns such as ``staff_needed``, ``grid_fit_min`` and
@@ -31,7 +34,8 @@ class Ref:
     row
         For a single CSV cell: the (column, value) pairs that identify its row.
     agg
-        ``sum`` or ``count`` over the rows selected by ``where`` (all rows when empty).
+        ``sum`` or ``count`` over the rows selected by ``where`` (all rows when empty); a
+        ``count`` whose key is a comparison (``staff_gap < 0``) counts the rows where it holds.
     where
         (column, value) filters for ``agg``.
     """
@@ -102,7 +106,8 @@ class Table:
 
 @dataclass(frozen=True)
 class MapSpec:
-    """A map to draw: ``compliance``, ``rules`` or ``coverage`` (with its facility type)."""
+    """A map to draw: ``compliance``, ``rules`` or ``coverage`` (with its facility type), or a
+    planning map (``siting``, ``regions``, ``access``) with its ``data``."""
 
     key: str
     kind: str
@@ -110,6 +115,7 @@ class MapSpec:
     caption: str
     type_key: str | None = None
     labels: dict[str, Num] = field(default_factory=dict)  # community_id -> figure printed on it
+    data: object = None  # the layers a planning map draws (a planning result read by planner.report.plans)
 
 
 @dataclass(frozen=True)
@@ -120,52 +126,101 @@ class Fact:
     value: str
 
 
+@dataclass(frozen=True)
+class Section:
+    """One part of the report, in a format-neutral form.
+
+    A section module (:mod:`planner.report.sections`) takes the analysis (and its own optional
+    inputs) and returns one: its numbered title (empty for the cover), paragraphs, labelled
+    facts, named lists of sentences (``headlines``, ``standards``, ``gaps``), key figures,
+    tables and maps. The HTML/PDF renderer lays out the district's own sections with their
+    established layout and any other section generically (title, paragraphs, facts, maps,
+    tables in that order); the spreadsheet writes every table on a sheet of its own.
+    """
+
+    key: str
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    key_figures: tuple[tuple[Num, str], ...] = ()
+    tables: tuple[Table, ...] = ()
+    figures: tuple[MapSpec, ...] = ()
+
+    def table(self, key: str) -> Table | None:
+        """The table ``key`` of this section, or None."""
+        return next((t for t in self.tables if t.key == key), None)
+
+    def items(self, key: str) -> list[str]:
+        """The list of sentences ``key`` (empty when the section has none)."""
+        return list(next((v for k, v in self.lists if k == key), ()))
+
+
+#: the pre-section attribute names of :class:`Report` -> (section key, what)
+_LEGACY: dict[str, tuple[str, str]] = {
+    "cover": ("cover", "facts"),
+    "sources": ("cover", "table:sources"),
+    "key_figures": ("summary", "key_figures"),
+    "headlines": ("summary", "list:headlines"),
+    "coverage": ("summary", "table:coverage"),
+    "standards": ("summary", "list:standards"),
+    "gaps": ("summary", "list:gaps"),
+    "maps": ("maps", "figures"),
+    "matrix": ("tables", "table:matrix"),
+    "checks": ("tables", "table:checks"),
+    "facilities": ("tables", "table:facilities"),
+    "sub_districts": ("tables", "tables:sub_"),
+    "ranking": ("recommendations", "table:ranking"),
+    "siting": ("recommendations", "table:siting"),
+    "method": ("method", "paragraphs"),
+    "parameters": ("method", "facts"),
+    "rule_numbers": ("method", "table:rule_numbers"),
+    "rule_trail": ("method", "table:rule_trail"),
+    "statuses": ("method", "table:statuses"),
+    "rule_sources": ("method", "table:rule_sources"),
+    "validation": ("method", "table:validation"),
+    "scenario": ("scenario", "table:scenario"),
+}
+
+
 @dataclass
 class Report:
-    """Everything the report shows, in one language, in reading order."""
+    """Everything the report shows, in one language: its sections in reading order.
+
+    The sections' parts stay reachable under their former names (``report.checks``,
+    ``report.headlines``, ``report.siting``, ...), which read the sections.
+    """
 
     lang: str
     title: str
     subtitle: str
     district: str
     date: str
-    cover: list[Fact]
-    sources: Table
     osm: bool
-    key_figures: list[tuple[Num, str]]
-    headlines: list[str]
-    coverage: Table
-    standards: list[str]
-    gaps: list[str]
-    maps: list[MapSpec]
-    matrix: Table
-    checks: Table
-    facilities: Table
-    sub_districts: list[Table]
-    ranking: Table
-    siting: Table | None
-    method: list[str]
-    parameters: list[Fact]
-    rule_numbers: Table
-    rule_trail: Table
-    statuses: Table
-    rule_sources: Table
-    validation: Table | None
-    scenario: Table | None
     attribution: str
     footer: str
+    sections: list[Section]
     nums: list[Num] = field(default_factory=list)  # every number printed as text
     map_nums: list[Num] = field(default_factory=list)  # numbers drawn on the maps
 
+    def section(self, key: str) -> Section | None:
+        """The section ``key``, or None when the report has none."""
+        return next((s for s in self.sections if s.key == key), None)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _LEGACY:
+            raise AttributeError(name)
+        key, what = _LEGACY[name]
+        sec = self.section(key)
+        if what == "tables:sub_":
+            return [t for t in sec.tables if t.key.startswith("sub_")] if sec else []
+        if what.startswith("table:"):
+            return sec.table(what[6:]) if sec else None
+        if what.startswith("list:"):
+            return sec.items(what[5:]) if sec else []
+        return list(getattr(sec, what)) if sec else []
+
     def tables(self) -> list[Table]:
-        """Every table, in reading order (one sheet each in the spreadsheet)."""
-        out = [self.coverage, self.matrix, self.checks, self.facilities, *self.sub_districts, self.ranking]
-        if self.siting is not None:
-            out.append(self.siting)
-        out += [self.rule_numbers, self.statuses, self.rule_trail, self.rule_sources]
-        if self.validation is not None:
-            out.append(self.validation)
-        if self.scenario is not None:
-            out.append(self.scenario)
-        out.append(self.sources)
-        return out
+        """Every table in reading order (one sheet each in the spreadsheet), the data sources last."""
+        out = [t for s in self.sections if s.key != "cover" for t in s.tables]
+        return out + [t for s in self.sections if s.key == "cover" for t in s.tables]

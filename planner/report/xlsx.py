@@ -26,6 +26,7 @@ NUMBER_FORMATS = {
     "share": "0%",
     "share1": "0.0%",
     "ratio": "0.0",
+    "dec3": "0.000",
     "num": "#,##0.###",
 }
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
@@ -36,7 +37,19 @@ STATUS_STYLE = {
     "na": (PatternFill("solid", fgColor="EEEEEE"), Font(color="5F6B7A")),
 }
 #: columns frozen to the left of each sheet (identifying columns), beyond the header row
-FROZEN_COLUMNS = {"matrix": 2, "checks": 2, "facilities": 2, "ranking": 3, "sub_coverage": 1, "sub_standards": 1}
+FROZEN_COLUMNS = {
+    "matrix": 2,
+    "checks": 2,
+    "facilities": 2,
+    "ranking": 3,
+    "sub_coverage": 1,
+    "sub_standards": 1,
+    "plan_sites": 2,
+    "plan_stations": 1,
+    "plan_grids": 2,
+    "plan_access": 2,
+    "three_lists": 2,
+}
 
 
 def write_xlsx(report: Report, out_path: Path) -> Path:
@@ -114,20 +127,21 @@ def _write_summary(ws: Worksheet, report: Report, sheets: list[tuple[str, Table]
     ws.append([report.district])
     ws["A2"].font = heading
     ws.append([])
-    for fact in report.cover:
+    cover, summary = report.section("cover"), report.section("summary")
+    for fact in cover.facts if cover else ():
         ws.append([fact.label, fact.value])
         ws.cell(row=ws.max_row, column=1).font = bold
     ws.append([])
     ws.append([tr("key_figures", report.lang)])
     ws.cell(row=ws.max_row, column=1).font = heading
-    for num, label in report.key_figures:
+    for num, label in summary.key_figures if summary else ():
         ws.append([label, num.value])
         ws.cell(row=ws.max_row, column=2).number_format = NUMBER_FORMATS["count"]
         ws.cell(row=ws.max_row, column=2).alignment = Alignment(horizontal="left")
     blocks = [
-        ("coverage_heading", report.headlines),
-        ("standards_heading", report.standards),
-        ("gaps_heading", report.gaps or [tr("gaps_none", report.lang)]),
+        ("coverage_heading", summary.items("headlines") if summary else []),
+        ("standards_heading", summary.items("standards") if summary else []),
+        ("gaps_heading", (summary.items("gaps") if summary else []) or [tr("gaps_none", report.lang)]),
     ]
     for key, lines in blocks:
         ws.append([])
