@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install planner and everything it needs on Debian/Ubuntu:
 #   - system packages: a CJK font (Chinese in maps, charts, PDFs), pango/harfbuzz (WeasyPrint PDF
-#     rendering), poppler-utils (PDF pages to PNG), chromium (the real-browser app test);
+#     rendering), poppler-utils (PDF pages to PNG), chromium (the real-browser app test),
+#     PostgreSQL 15 with PostGIS and pgRouting (the tests start their own server on a free
+#     localhost port, see tests/conftest_postgis.py; the package's own cluster is not used);
 #   - Python packages (requirements.txt, which installs planner itself in editable mode);
 #   - Leaflet for the app's offline map, from the npm registry or PyPI, checked by SHA-256.
 # Safe to run again.
@@ -9,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 APT_PACKAGES="fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium"
+APT_PACKAGES="$APT_PACKAGES postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting"
 if command -v apt-get >/dev/null; then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

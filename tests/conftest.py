@@ -81,3 +81,7 @@ def write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
 def toy_gpkg(tmp_path: Path) -> Path:
     """The toy district written as one GeoPackage."""
     return write_gpkg(tmp_path / "toy.gpkg", toy_layers())
+
+
+# the session's PostgreSQL + PostGIS server (tests/test_postgis*.py)
+from conftest_postgis import postgis_server  # noqa: E402, F401

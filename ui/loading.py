@@ -16,6 +16,7 @@ from planner.app import assets, catchments, uploads
 from planner.app.session import ResultKey, StudyKey
 from planner.i18n import t
 from planner.plan import scenario as sc
+from ui import db
 from ui.guard import guarded
 from ui.sidebar import Choice
 from ui.state import default_study, state
@@ -72,6 +73,10 @@ def load(choice: Choice) -> tuple[planner.Analysis, float, StudyKey] | None:
         with st.spinner(t("loading", lang)):
             result, seconds = guarded(lambda: sample_analysis(path, choice.mode, choice.cell), lang)
         return None if result is None else (result, seconds, StudyKey("sample", path, choice.mode, choice.cell))
+    if choice.analyse:
+        state.db_form = None  # the files asked for replace the database study
+    elif (from_db := db.analysis(choice.db, choice.mode, choice.cell, lang)) is not None:
+        return from_db
     files = {name: as_upload(f) for name, f in choice.files.items()}
     rules = as_upload(choice.rules)
     if choice.analyse:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from planner.app import uploads
 from planner.i18n import LANG_NAMES, LANGS, mode_name, t
+from ui import db
 from ui.state import Key, default_study, k
 
 CELL_SIZES = (50, 100, 200, 250)
@@ -33,6 +34,7 @@ class Choice:
     rules: Any = None
     input_crs: tuple[str, ...] = ()
     analyse: bool = False
+    db: Any = None  # the PostGIS form's fields when its button was pressed (ui/db.py)
 
 
 def sidebar() -> Choice:
@@ -83,4 +85,5 @@ def upload_widgets(choice: Choice) -> Choice:
     crs = st.selectbox(t("input_crs", lang), CRS_CHOICES, format_func=lambda c: t(f"crs_{c}", lang), key=k("input_crs"))
     clicked = st.button(t("analyse", lang), type="primary", key="analyse", width="stretch")
     input_crs = tuple(stated) + (() if crs == "auto" else (crs,))
-    return Choice(choice.lang, choice.source, choice.mode, choice.cell, files, rules, input_crs, clicked)
+    db_fields = db.form(lang)
+    return Choice(choice.lang, choice.source, choice.mode, choice.cell, files, rules, input_crs, clicked, db_fields)

@@ -118,6 +118,8 @@ class _State:
     #: the analysed upload: its key and stated coordinate systems, and its files
     upload_key = _Slot[tuple[str, tuple[str, ...]]]("upload_key")
     upload_files = _Slot[tuple[dict, Any]]("upload_files")
+    #: the PostGIS connection form last analysed (ui/db.py; its password never leaves the server)
+    db_form = _Slot[Any]("db_connection")
     #: how long the last scenario update took (ms)
     update_ms = _Slot[float]("update_ms")
     base = _Slot[planner.Analysis]("_base")

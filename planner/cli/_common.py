@@ -7,6 +7,8 @@ import sys
 import unicodedata
 from typing import Any
 
+from planner.cli.db import _db_args, _db_write_back, _study_loader
+
 EXIT_INPUT = 2
 
 
@@ -68,6 +70,7 @@ def _study_args(p: argparse.ArgumentParser) -> None:
         help="threads for the walking searches (default: one per CPU); results do not depend on it",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _db_args(p)
 
 
 def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = None):
@@ -76,7 +79,7 @@ def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = N
     from planner.ingest.study import load_study
 
     bar("reading the study", 0.0)
-    study = load_study(
+    study = _study_loader(args, load_study)(
         args.study,
         communities=args.communities,
         facilities=args.facilities,
@@ -88,7 +91,7 @@ def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = N
         rules=args.rules,
         name=name,
     )
-    return planner.analyze(
+    result = planner.analyze(
         study,
         mode=args.mode,
         cell_size_m=args.cell_size,
@@ -97,6 +100,8 @@ def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = N
         workers=args.workers,
         progress=bar,
     )
+    _db_write_back(args, result)
+    return result
 
 
 def _progress_bar(quiet: bool):

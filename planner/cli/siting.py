@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 
 from planner.cli._common import _HelpFormatter, _progress_bar, _study_args
+from planner.cli.db import _study_loader
 
 
 def _site_args(sub: argparse._SubParsersAction) -> None:
@@ -77,7 +78,7 @@ def _run_site(args: argparse.Namespace) -> int:
     kind = args.candidates if args.candidates in ("auto", "study", "cells") else "study"
     try:
         bar("reading the study", 0.0)
-        study = load_study(
+        study = _study_loader(args, load_study)(
             args.study,
             communities=args.communities,
             facilities=args.facilities,

@@ -184,17 +184,59 @@ def load_study(
             for canonical, used, other in duplicates:
                 vlog.add(kind, [other], "duplicate_column", "flagged", detail=f"'{used}' used as {canonical}")
             default = declared.default
-        if gdf.empty:
-            raise InputError(
-                "the layer has no features; fill it, or leave it out if it is optional",
-                file=where[kind][0],
-                layer=where[kind][1],
-            )
-        raw[kind] = crs_mod.to_wgs84(
-            gdf, declared=stated, default=default, file=where[kind][0], layer=where[kind][1], kind=kind
-        )
-        converted[kind] = layer_crs.offset_applied(gdf, stated, default)
+        raw[kind], converted[kind] = prepare_layer(kind, gdf, stated=stated, default=default, where=where[kind])
         sources.append(SourceInfo(kind, str(file), _mtime(file), len(gdf)))
+    return assemble_study(
+        raw,
+        converted=converted,
+        where=where,
+        sources=sources,
+        rulebook=rulebook,
+        crs=crs,
+        name=name or _default_name(path, files),
+        streets_from_osm="streets" in files and _is_osm("streets", files["streets"][0]),
+        vlog=vlog,
+    )
+
+
+def prepare_layer(
+    kind: str,
+    gdf: gpd.GeoDataFrame,
+    *,
+    stated: crs_mod.CRSOption | None,
+    default: crs_mod.CRSOption | None,
+    where: tuple[str, str],
+) -> tuple[gpd.GeoDataFrame, str | None]:
+    """One layer as read (canonical column names) in WGS84, and the offset converted (None if none).
+
+    Shared by :func:`load_study` and :func:`planner.ingest.postgis.load_study_from_db`: every
+    source goes through the same checks. ``where`` is (file or source, layer) for messages.
+    """
+    if gdf.empty:
+        raise InputError(
+            "the layer has no features; fill it, or leave it out if it is optional", file=where[0], layer=where[1]
+        )
+    wgs84 = crs_mod.to_wgs84(gdf, declared=stated, default=default, file=where[0], layer=where[1], kind=kind)
+    return wgs84, layer_crs.offset_applied(gdf, stated, default)
+
+
+def assemble_study(
+    raw: dict[str, gpd.GeoDataFrame],
+    *,
+    converted: dict[str, str | None],
+    where: dict[str, tuple[str, str]],
+    sources: Sequence[SourceInfo],
+    rulebook: Rulebook,
+    crs: str | None,
+    name: str,
+    streets_from_osm: bool,
+    vlog: validate.ValidationLog,
+) -> Study:
+    """The validation funnel after reading: one metric CRS, each layer checked, offsets flagged.
+
+    ``raw`` holds the layers from :func:`prepare_layer` (WGS84), ``communities`` and
+    ``facilities`` at least.
+    """
     option = crs_mod.parse_crs_option(crs)
     target = option.crs if option is not None else crs_mod.local_metric_crs(raw["communities"])
     if target.is_geographic:
@@ -205,7 +247,7 @@ def load_study(
     comm = _communities(metric["communities"], where["communities"], rulebook, vlog)
     fac = _facilities(metric["facilities"], comm, rulebook, where["facilities"], vlog)
     study = Study(
-        name=name or _default_name(path, files),
+        name=name,
         crs=target,
         rulebook=rulebook,
         communities=comm,
@@ -215,7 +257,7 @@ def load_study(
         buildings=_buildings(metric["buildings"], where["buildings"], vlog) if "buildings" in metric else None,
         candidates=_candidates(metric["candidates"], where["candidates"], vlog) if "candidates" in metric else None,
         sources=tuple(sources),
-        streets_from_osm="streets" in files and _is_osm("streets", files["streets"][0]),
+        streets_from_osm=streets_from_osm,
     )
     if study.streets is not None:
         points: dict[str, gpd.GeoDataFrame] = {kind: raw[kind] for kind in ("facilities", "candidates") if kind in raw}
