@@ -320,9 +320,11 @@ def test_cli_writes_sites_siting_and_a_loadable_scenario(tmp_path):
     assert after.summary["coverage"][TYPE]["residents_covered"] == pytest.approx(summary["after"])
 
 
-def test_cli_capacity_not_yet(tmp_path, capsys):
+def test_cli_capacity_for_a_type_without_a_capacity_standard(tmp_path, capsys):
+    """--capacity works (tests/test_siting_capacity.py) where the rulebook sizes the type; elderly
+    day care has no m² per 100 households: a clear error, exit 2."""
     assert main(["site", "--type", TYPE, "--add", "1", "--capacity", "--out", str(tmp_path), "--quiet"]) == 2
-    assert "--capacity" in capsys.readouterr().err
+    assert "capacity" in capsys.readouterr().err
 
 
 def test_cli_stdout_is_planner_only(tmp_path):
