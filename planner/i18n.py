@@ -189,6 +189,84 @@ LABELS: dict[str, tuple[str, str]] = {
     "tab_compare": ("Compare scenarios", "方案对比"),
     "tab_downloads": ("Downloads", "下载"),
     "tab_quality": ("Data quality", "数据质量"),
+    # where-to-build tab (planner.app.siting_view, ui/siting.py)
+    "tab_siting": ("Where to build", "选址建议"),
+    "siting_intro": (
+        "Where new facilities of a type should go, among candidate sites (the study's candidates layer, else "
+        "one per analysis cell near a street), the existing facilities kept. Solved exactly (HiGHS) within "
+        "{seconds:g} s; the proven gap says how far from the optimum an answer at the limit can be.",
+        "在候选地点(研究数据的候选地块图层,否则为临近道路的每个分析单元)中为某类设施选址,现有设施保留。"
+        "以HiGHS精确求解,时限{seconds:g}秒;已证明的差距说明达到时限时的答案距最优解至多多远。",
+    ),
+    "siting_type": ("Facility type", "设施类型"),
+    "siting_objective": ("Question", "选址目标"),
+    "objective_coverage": ("Most residents covered by K new sites", "K处新址覆盖最多居民"),
+    "objective_count": ("Fewest new sites to cover a share", "覆盖目标比例所需的最少新址"),
+    "objective_distance": ("Least walking with K new sites", "K处新址使居民总出行距离最短"),
+    "siting_k": ("New sites (K)", "新增设施数(K)"),
+    "siting_target": ("Share of the reachable residents to cover", "需覆盖的可达居民比例"),
+    "siting_capacity_box": ("With capacity (floor area)", "考虑容量(按建筑面积)"),
+    "siting_capacity_help": (
+        "Each facility serves at most the households its floor area allows (the rulebook's floor area per 100 "
+        "households); new sites get the type's standard floor area. A cell's "
+        "residents may be split between facilities within reach.",
+        "每处设施服务的户数不超过其建筑面积所允许的户数(按规则库的每百户建筑面积标准);新址按该类设施的标准建筑面积计。一个分析单元的居民可由服务半径内的多处设施分担。",
+    ),
+    "siting_run": ("Find sites and show them on the map", "计算选址并在地图上显示"),
+    "siting_run_help": (
+        "The sites become the current what-if scenario (it replaces the edits made so far); edit them like any other.",
+        "选址结果将成为当前推演方案(替换已有改动),可像其他改动一样继续编辑。",
+    ),
+    "siting_running": ("Solving…", "正在求解……"),
+    "siting_scenario": ("Siting: {n} new {type}", "选址:新增{n}处{type}"),
+    "siting_result": (
+        "{n} new site(s) for {type}: {value}. {status}, {gap} ({seconds:.1f} s).",
+        "{type}新增{n}处:{value}。{status},{gap}(用时{seconds:.1f}秒)。",
+    ),
+    "siting_capacity": (
+        "{n} new site(s) for {type}, with capacity: {value}. {status}, {gap} ({seconds:.1f} s).",
+        "{type}新增{n}处(考虑容量):{value}。{status},{gap}(用时{seconds:.1f}秒)。",
+    ),
+    "siting_value_cover": (
+        "{after:,.0f} residents served (before {before:,.0f})",
+        "服务居民{after:,.0f}人(原{before:,.0f}人)",
+    ),
+    "siting_value_distance": (
+        "{after:,.0f} residents × km in all (before {before:,.0f})",
+        "居民总出行距离{after:,.0f}人·公里(原{before:,.0f})",
+    ),
+    "siting_optimal": ("Proven optimal", "已证明最优"),
+    "siting_time_limit": ("Best found within the time limit", "时限内找到的最佳方案"),
+    "siting_gap": ("proven gap {gap:.2%}", "已证明差距{gap:.2%}"),
+    "siting_no_gap": ("no proven gap", "无已证明差距"),
+    "siting_load": ("Open a scenario.json written by `planner site`", "打开由 `planner site` 生成的 scenario.json"),
+    "siting_loaded": ("Opened “{name}”: {n} new site(s) on the map.", "已打开“{name}”:地图上显示{n}处新址。"),
+    "plan_title": ("Phased build plan", "分期建设计划"),
+    "plan_rule": (
+        "Sites in the order they add most; the ranked list is split into thirds: the first third near-term, "
+        "the second mid-term, the last long-term. Residents added: within the radius and not covered by an "
+        "existing facility or an earlier site.",
+        "按新增服务居民从多到少排序;排序后的清单三等分:前三分之一为近期,中间为中期,最后为远期。"
+        "新增居民:位于服务半径内、且未被现有设施或更早建设的新址覆盖的居民。",
+    ),
+    "plan_none": (
+        "The current scenario adds no facility: run a siting question or open a scenario.json.",
+        "当前方案没有新增设施:请计算选址或打开 scenario.json。",
+    ),
+    "plan_phases": ("Phases", "各期汇总"),
+    "phase_near": ("Near-term", "近期"),
+    "phase_mid": ("Mid-term", "中期"),
+    "phase_far": ("Long-term", "远期"),
+    "plan_rank": ("Rank", "序号"),
+    "plan_phase": ("Phase", "建设期"),
+    "plan_site": ("Site", "选址"),
+    "plan_type": ("Type", "设施类型"),
+    "plan_added": ("Residents added", "新增服务居民"),
+    "plan_area": ("Floor area (m²)", "建筑面积(平方米)"),
+    "plan_sites": ("Sites", "新址数"),
+    "plan_passing": ("Communities passing after it", "完成后达标社区"),
+    "plan_passing_n": ("{n} of {total}", "{n}/{total}个"),
+    "plan_new_passing": ("Communities that then pass", "新达标社区"),
     "choose_community": ("Community", "社区"),
     "none_selected": ("(none: whole district)", "(未选择:整个片区)"),
     "community_rules": ("Rule results for {name}", "{name}的规则评估结果"),

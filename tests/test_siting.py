@@ -320,9 +320,11 @@ def test_cli_writes_sites_siting_and_a_loadable_scenario(tmp_path):
     assert after.summary["coverage"][TYPE]["residents_covered"] == pytest.approx(summary["after"])
 
 
-def test_cli_capacity_not_yet(tmp_path, capsys):
+def test_cli_capacity_for_a_type_without_a_capacity_standard(tmp_path, capsys):
+    """--capacity works (tests/test_siting_capacity.py) where the rulebook sizes the type; elderly
+    day care has no m² per 100 households: a clear error, exit 2."""
     assert main(["site", "--type", TYPE, "--add", "1", "--capacity", "--out", str(tmp_path), "--quiet"]) == 2
-    assert "--capacity" in capsys.readouterr().err
+    assert "capacity" in capsys.readouterr().err
 
 
 def test_cli_stdout_is_planner_only(tmp_path):
@@ -352,3 +354,18 @@ def test_write_siting_never_overwrites_an_input(sample, tmp_path):
     assert not (tmp_path / "sites.gpkg").exists()
     written = write_siting(answer, tmp_path / "out", result.study)
     assert Scenario.from_json(written["scenario.json"].read_text("utf-8")).study == result.study.name
+
+
+def test_residual_milp_starts_from_the_incumbent():
+    """HiGHS on the residual model starts from the best solution found so far (here c1 + c2 = 8)
+    when it is at least as good as a fresh greedy + swaps there."""
+    import time
+
+    from planner.plan.siting.solve import _residual
+
+    cover = reduce_cover(HAND, HAND_W, np.ones(7, bool))
+    local = np.flatnonzero(np.isin(cover.candidates, [1, 2]))
+    free = np.arange(cover.matrix.shape[0])
+    stats, bound, proven, chosen = _residual(cover, np.zeros(0, np.int64), free, 2, time.perf_counter() + 10, local)
+    assert stats["mip_start"] == 8 and proven and bound == 8
+    assert sorted(cover.candidates[chosen]) == [1, 2]

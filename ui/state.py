@@ -50,6 +50,13 @@ class Key:
     NEW_NAME = "new_name"
     SCENARIO_NAME = "scenario_name"
     LOAD_SCENARIO = "load_scenario"
+    #: the where-to-build tab (type and objective are language-dependent)
+    SITE_TYPE = "site_type"
+    SITE_OBJECTIVE = "site_objective"
+    SITE_K = "site_k"
+    SITE_TARGET = "site_target"
+    SITE_CAPACITY = "site_capacity"
+    SITE_LOAD = "site_load"
     #: language-dependent (see :func:`k`)
     NEW_TYPE = "new_type"
     EDIT_FACILITY = "edit_facility"
@@ -83,6 +90,8 @@ LOCALIZED = (
     "shown_types",
     "cmp_a",
     "cmp_b",
+    Key.SITE_TYPE,
+    Key.SITE_OBJECTIVE,
 )
 
 
@@ -138,6 +147,12 @@ class _State:
     confirm_edit = _Slot[sc.Edit]("_confirm_edit")
     loaded_id = _Slot[str]("_loaded_id")
     loaded_notes = _Slot[list[str]]("_loaded_notes")
+    #: the where-to-build panel: its last answer, an error of its run, the scenario.json opened
+    siting = _Slot[Any]("_siting")
+    siting_error = _Slot[str]("_siting_error")
+    siting_loaded_id = _Slot[str]("_siting_loaded_id")
+    #: the build plan drawn last, with the scenario (JSON) it was built from
+    siting_plan = _Slot[tuple[str, Any]]("_siting_plan")
 
     def widget(self, key: str) -> Any:
         """A widget's current value (None before it is drawn)."""
@@ -185,6 +200,7 @@ class _State:
         self.study = key.study
         self.scenario = sc.Scenario()
         del self.selected_facility, self.result, self.result_key, self.pick_candidates, self.confirm_edit
+        del self.siting, self.siting_plan
         self.forget(k(Key.EDIT_FACILITY), k(Key.COMMUNITY))
 
 

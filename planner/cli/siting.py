@@ -42,7 +42,13 @@ def _site_args(sub: argparse._SubParsersAction) -> None:
         "candidate points/polygons; default: the study's layer if it has one, else cells",
     )
     p.add_argument("--radius", type=float, metavar="M", help="service radius in metres (default: the rulebook's)")
-    p.add_argument("--capacity", action="store_true", help="capacitated coverage (not available yet)")
+    p.add_argument(
+        "--capacity",
+        action="store_true",
+        help="coverage only: each facility serves at most the households its floor area allows (the rulebook's "
+        "m² per 100 households; candidates get the type's standard floor area unless the candidates layer has "
+        "floor_area_m2); a cell's residents may be split between facilities in reach",
+    )
     p.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="solver time limit in seconds")
     p.add_argument("--out", metavar="DIR", default="siting", help="output folder (created if needed)")
     p.set_defaults(func=_run_site)
@@ -69,10 +75,8 @@ def _no_c_stdout() -> Iterator[None]:
 def _run_site(args: argparse.Namespace) -> int:
     import planner
     from planner.ingest.study import load_study
-    from planner.plan.siting import SitingError, site, write_siting
+    from planner.plan.siting import site, write_siting
 
-    if args.capacity:
-        raise SitingError("--capacity (capacitated coverage) is not available yet; run without --capacity")
     started = time.perf_counter()
     bar = _progress_bar(args.quiet)
     kind = args.candidates if args.candidates in ("auto", "study", "cells") else "study"
@@ -110,6 +114,7 @@ def _run_site(args: argparse.Namespace) -> int:
                 candidates=kind,
                 radius_m=args.radius,
                 time_limit_s=args.time_limit,
+                capacity=args.capacity,
             )
         written = write_siting(answer, args.out, study)
     finally:
@@ -119,7 +124,8 @@ def _run_site(args: argparse.Namespace) -> int:
         before = "n/a" if s["before"] is None else f"{s['before']:,.0f}"
         gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
         print(
-            f"{s['objective']}: {s['k']} new {s['type']} site(s), value {s['value']:,.0f} (before {before}), "
+            f"{s['objective']}{' (capacitated)' if s['capacity'] else ''}: "
+            f"{s['k']} new {s['type']} site(s), value {s['value']:,.0f} (before {before}), "
             f"{s['status']}, proven gap {gap}"
         )
         print(f"wrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")

@@ -11,6 +11,9 @@ open on top of the new sites:
 - ``"distance"`` (p-median): ``add`` new sites minimising residents × distance to the nearest
   open facility, without a radius cap.
 
+With ``capacity=True`` the coverage question becomes capacitated maximal covering: each
+facility serves at most the households its floor area allows (:mod:`.capacity`).
+
 Every answer is re-scored from the distance matrix, independently of the solver, and comes
 with the solver's proven bound and the gap between them (:class:`SitingResult`).
 """
@@ -22,26 +25,24 @@ import time
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from planner.analysis import Analysis
-from planner.errors import PlannerError
 from planner.plan.siting.candidates import ID, cell_candidates, study_candidates
+from planner.plan.siting.capacity import cell_households, per_100_households_m2
 from planner.plan.siting.count import set_covering
 from planner.plan.siting.median import p_median
+from planner.plan.siting.model import SitingError
 from planner.plan.siting.result import SitingResult, write_siting
 from planner.plan.siting.solve import maximal_covering
 from planner.reach.engine import _points
 
-__all__ = ["OBJECTIVES", "SitingError", "SitingResult", "site", "write_siting"]
+__all__ = ["OBJECTIVES", "SitingError", "SitingResult", "per_100_households_m2", "site", "write_siting"]
 
 log = logging.getLogger(__name__)
 
 OBJECTIVES: tuple[str, ...] = ("coverage", "count", "distance")
-
-
-class SitingError(PlannerError, ValueError):
-    """A siting question that cannot be answered as asked (says what to change)."""
 
 
 def site(
@@ -54,6 +55,7 @@ def site(
     candidates: str | gpd.GeoDataFrame = "auto",
     radius_m: float | None = None,
     time_limit_s: float = 60.0,
+    capacity: bool = False,
 ) -> SitingResult:
     """Where to build new facilities of ``type``.
 
@@ -76,12 +78,17 @@ def site(
         Overrides the rulebook radius (m).
     time_limit_s
         Solver time limit (s); the best solution and its proven gap are returned at the limit.
+    capacity
+        Coverage only: each facility serves at most the households its floor area allows (the
+        rulebook's m² per 100 households for the type); cells are assigned fractionally
+        (:mod:`planner.plan.siting.capacity`).
 
     Raises
     ------
     SitingError
         Unknown objective or type, no radius, K missing or larger than the candidates, a
-        target outside (0, 1] or needing more than ``add`` sites.
+        target outside (0, 1] or needing more than ``add`` sites; capacity with another objective,
+        for a type without a floor-area standard per 100 households, or without households.
     InputError
         An empty or missing candidates layer.
     """
@@ -102,6 +109,8 @@ def site(
         area = cand["floor_area_m2"].astype(float).fillna(default_area).to_numpy()
     else:
         area = np.full(n_cand, default_area)
+    if capacity:
+        return _capacitated(result, cand, type, radius, objective, add, area, weight, time_limit_s, t0)
     if objective == "distance":
         return _distance(result, cand, cand_pts, existing, weight, add, area, type, time_limit_s, t0)
     reach = engine.within(cand_pts, radius)
@@ -154,6 +163,71 @@ def site(
         target_share=share,
         candidates=n_cand,
         stats=solved.stats,
+    )
+
+
+def _capacitated(result, cand, type, radius, objective, add, area, weight, time_limit_s, t0) -> SitingResult:
+    """Capacitated maximal covering (:mod:`planner.plan.siting.capacity`), re-scored by its own LP."""
+    from planner.plan.siting import capacity as cap
+
+    if objective != "coverage":
+        raise SitingError(f"capacity applies to the coverage objective only, not {objective!r}; drop capacity")
+    book = result.study.rulebook
+    per100 = per_100_households_m2(book, type)
+    std = book.types[type].min_floor_area_m2
+    if np.isnan(area).any() or (std is None and "floor_area_m2" not in cand.columns):
+        raise SitingError(
+            f"facility type {type!r} has no standard floor area (min_floor_area_m2) in rulebook {book.id}: give "
+            f"every candidate a floor_area_m2, or set facility_types.{type}.min_floor_area_m2 in a city rule file"
+        )
+    fac = result.study.facilities
+    own = fac.loc[fac["type"] == type]
+    fac_area = (
+        pd.to_numeric(own["floor_area_m2"], errors="coerce")
+        if "floor_area_m2" in own
+        else pd.Series(np.nan, index=own.index)
+    )
+    if fac_area.isna().any() and std is None:
+        raise SitingError(
+            f"existing {type} facilities {', '.join(own.loc[fac_area.isna(), 'facility_id'].astype(str)[:5])} have "
+            f"no floor_area_m2 and the type has no standard floor area; give their floor area in the facilities layer"
+        )
+    fac_area = fac_area.fillna(std.value if std is not None else 0.0).to_numpy(dtype=float)
+    households = cell_households(result, weight)
+    capacity = np.concatenate([fac_area, area]) / per100.value * 100.0
+    engine = result.engine
+    existing = _points(own)
+    reach = engine.within(_points(cand), radius)
+    ex_reach = engine.within(existing, radius) if len(existing) else sp.csr_array((0, len(weight)))
+    pairs = cap.make_pairs(ex_reach, reach, weight)
+    solved = cap.capacitated_covering(pairs, weight, households, capacity, int(add), time_limit_s=time_limit_s)
+    chosen = np.asarray(solved.chosen, dtype=np.int64)
+    order, added, before = cap.ranked(pairs, chosen, weight, households, capacity)
+    after = before + float(added.sum())
+    stats = {
+        **solved.stats,
+        "per_100_households_m2": per100.value,
+        "capacity_households_existing": float(capacity[: len(existing)].sum()),
+    }
+    sites = _sites(cand, chosen[order], added, area)
+    sites["capacity_households"] = capacity[len(existing) + chosen[order]]
+    return SitingResult(
+        objective="coverage",
+        type=type,
+        mode=engine.mode,
+        radius_m=radius,
+        k=len(chosen),
+        value=after,
+        bound=max(solved.bound, after),
+        gap=_gap(after, max(solved.bound, after), solved.proven),
+        before=before,
+        after=after,
+        status="optimal" if solved.proven else "time_limit",
+        seconds=time.perf_counter() - t0,
+        sites=sites,
+        candidates=len(cand),
+        capacitated=True,
+        stats=stats,
     )
 
 

@@ -22,8 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from planner.errors import PlannerError
+
 #: seed of the hashes that find identical covering sets (fixed: results are reproducible)
 HASH_SEED = 20261203
+
+
+class SitingError(PlannerError, ValueError):
+    """A siting question that cannot be answered as asked (says what to change)."""
 
 
 @dataclass(frozen=True)

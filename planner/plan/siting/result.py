@@ -44,7 +44,11 @@ class SitingResult:
         Wall time of matrix and solve.
     sites
         The new sites, in the order they add most: ``candidate_id``, ``residents_added``,
-        ``rank``, ``floor_area_m2``, geometry (study CRS).
+        ``rank``, ``floor_area_m2``, geometry (study CRS); with capacity also
+        ``capacity_households``.
+    capacitated
+        Whether each facility served at most its capacity (:mod:`planner.plan.siting.capacity`):
+        then ``before``/``after`` are the residents served, not merely within the radius.
     """
 
     objective: str
@@ -63,6 +67,7 @@ class SitingResult:
     target_share: float | None = None
     candidates: int = 0
     unreachable_residents: float = 0.0
+    capacitated: bool = False
     stats: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
@@ -84,6 +89,7 @@ class SitingResult:
                 "target_share": self.target_share,
                 "candidates": self.candidates,
                 "unreachable_residents": self.unreachable_residents,
+                "capacity": self.capacitated,
                 "solver": {k: v for k, v in self.stats.items() if not isinstance(v, float) or np.isfinite(v)},
             }
         )

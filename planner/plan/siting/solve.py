@@ -207,7 +207,7 @@ def maximal_covering(
     free = np.setdiff1d(np.arange(n_keep), np.concatenate([ones, zeros]))
     best, best_value, mip_bound, proven = local, lb, bound, False
     if len(ones) <= k_eff:
-        sub, sub_bound, proven, sub_local = _residual(cover, ones, free, k_eff, t0 + time_limit_s)
+        sub, sub_bound, proven, sub_local = _residual(cover, ones, free, k_eff, t0 + time_limit_s, local)
         if sub_local is not None:
             value = covered_weight(cover, sub_local)
             if value > best_value:
@@ -227,11 +227,13 @@ def maximal_covering(
 
 
 def _residual(
-    cover: Cover, ones: np.ndarray, free: np.ndarray, k: int, deadline: float
+    cover: Cover, ones: np.ndarray, free: np.ndarray, k: int, deadline: float, incumbent: np.ndarray | None = None
 ) -> tuple[dict, float, bool, np.ndarray | None]:
     """The MILP on the candidates left free, with the fixed-open ones' groups taken out.
 
     ``deadline`` is a ``time.perf_counter()`` time: HiGHS gets what is left of it when called.
+    ``incumbent`` (local indices of ``cover``): the best solution so far; HiGHS starts from it
+    (its sites left free, in the residual model) when it beats a fresh greedy + swaps there.
     """
     m = cover.matrix
     taken = np.zeros(m.shape[1], dtype=bool)
@@ -252,6 +254,12 @@ def _residual(
     card = sp.csr_array(np.concatenate([np.ones(n_x), np.zeros(n_y)])[None, :])
     rows = sp.vstack([cov_rows, card], format="csr")
     start_local = heuristic(sub, k_left)
+    if incumbent is not None:
+        row_of = {int(c): i for i, c in enumerate(free[sub.candidates])}
+        mapped = np.array([row_of[int(j)] for j in incumbent if int(j) in row_of], dtype=np.int64)
+        if len(mapped) <= k_left and covered_weight(sub, mapped) > covered_weight(sub, start_local):
+            start_local = mapped
+    stats["mip_start"] = covered_weight(sub, start_local)
     start = np.zeros(n_x + n_y)
     start[start_local] = 1
     start[n_x:] = (sub.matrix[start_local].sum(axis=0) > 0).astype(float)
