@@ -182,10 +182,12 @@ def plan_grids(
     seed: int = 0,
     restarts: int = 3,
 ) -> Grids:
-    """Governance grids for an analysed district, on its analysis cells (see :func:`split_communities`)."""
+    """Governance grids for an analysed district, following its buildings where the study has them,
+    else its analysis cells (see :func:`split_communities`)."""
     return split_communities(
         result.communities,
         result.cells,
+        buildings=result.study.buildings,
         min_households=min_households,
         max_households=max_households,
         levels=levels,
