@@ -90,8 +90,8 @@ def _grids_args(sub: argparse._SubParsersAction) -> None:
             "community below the minimum is one grid; where no split meets the bounds, the nearest split, flagged "
             "in validation.csv), following the study's buildings where it has them (no building split between grids, "
             "households by residential floor area), else the analysis cells; --levels 2 adds level-2 groups of "
-            "neighbouring grids. Writes grids.gpkg, grid_communities.csv (grid workers needed against staff) and "
-            "validation.csv."
+            "neighbouring grids. Writes grids.gpkg, grid_communities.csv, grid_staff.csv (grid workers needed "
+            "against staff) and validation.csv."
         ),
         formatter_class=_HelpFormatter,
     )

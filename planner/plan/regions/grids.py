@@ -103,6 +103,7 @@ def _bounds(book: Rulebook, lo: float | None, hi: float | None) -> tuple[float, 
 
 
 def _pick_count(total: float, lo: float, hi: float) -> tuple[list[int], bool]:
+    """Counts to try, the first the one ``planner analyze`` reports (``rules.kinds.proposed_grids``)."""
     ks, feasible = partition.region_counts(total, lo, hi)
     if feasible:  # the count nearest the middle of the bounds, and its neighbours in case it fails
         mid = total / ((lo + hi) / 2)
