@@ -125,6 +125,9 @@ class RuleKind(abc.ABC):
     report_formats: ClassVar[tuple[str, str]] = ("num", "num")
     #: the number a threshold range starts at (printed ``lo–threshold``), if any
     range_from: ClassVar[str | None] = None
+    #: True for a kind whose community columns come without a rule of its kind (the national
+    #: defaults then have none: a city file may add one to check it)
+    columns_only: ClassVar[bool] = False
 
     def check_numbers(self, numbers: Mapping[str, Number], where: str) -> None:
         """Refuse a rule whose numbers are missing or inconsistent (:class:`RulebookError`)."""
@@ -425,6 +428,7 @@ class GridStaff(RuleKind):
 
     key = "grid_staff"
     report_formats = ("count", "count")
+    columns_only = True
 
     def _norms(self, book: Rulebook) -> tuple[Number, CommunityRule] | None:
         sizes = next((r for r in book.rules.values() if r.kind == "grid_households"), None)
