@@ -78,3 +78,9 @@ STAFF_NEEDED = "staff_needed"
 #: the fewest and the most governance grids that keep households per grid within the standard
 GRID_FIT_MIN = "grid_fit_min"
 GRID_FIT_MAX = "grid_fit_max"
+#: the level-3 governance grids ``planner grids`` aims for (the feasible count nearest the bounds' middle)
+GRIDS_PROPOSED = "grids_proposed"
+#: grid workers (网格员) those grids need (``organisation.grid_workers_per_grid`` each)
+GRID_WORKERS_NEEDED = "grid_workers_needed"
+#: staff minus the grid workers needed (negative: a shortfall)
+GRID_STAFF_GAP = "grid_staff_gap"

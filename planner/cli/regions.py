@@ -88,8 +88,10 @@ def _grids_args(sub: argparse._SubParsersAction) -> None:
         description=(
             "Split each community into contiguous governance grids whose households lie within the bounds (a "
             "community below the minimum is one grid; where no split meets the bounds, the nearest split, flagged "
-            "in validation.csv), on the analysis cells; --levels 2 adds level-2 groups of neighbouring grids. "
-            "Writes grids.gpkg, grid_communities.csv (grid workers needed against staff) and validation.csv."
+            "in validation.csv), following the study's buildings where it has them (no building split between grids, "
+            "households by residential floor area), else the analysis cells; --levels 2 adds level-2 groups of "
+            "neighbouring grids. Writes grids.gpkg, grid_communities.csv, grid_staff.csv (grid workers needed "
+            "against staff) and validation.csv."
         ),
         formatter_class=_HelpFormatter,
     )

@@ -125,6 +125,9 @@ class RuleKind(abc.ABC):
     report_formats: ClassVar[tuple[str, str]] = ("num", "num")
     #: the number a threshold range starts at (printed ``lo–threshold``), if any
     range_from: ClassVar[str | None] = None
+    #: True for a kind whose community columns come without a rule of its kind (the national
+    #: defaults then have none: a city file may add one to check it)
+    columns_only: ClassVar[bool] = False
 
     def check_numbers(self, numbers: Mapping[str, Number], where: str) -> None:
         """Refuse a rule whose numbers are missing or inconsistent (:class:`RulebookError`)."""
@@ -388,9 +391,110 @@ class FacilityFloorArea(RuleKind):
         return f"{value:g}"
 
 
+def _even_split(h: float, k: int, lo: float, hi: float) -> tuple[float, float, int]:
+    """Bound violation of ``h`` households split evenly in ``k`` grids, per grid, and ``k``."""
+    viol = max(0.0, k * lo - h) + max(0.0, h - k * hi)
+    return viol, viol / k, k
+
+
+def proposed_grids(households: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """The number of level-3 grids ``planner grids`` aims for: the feasible count nearest
+    ``households / ((lo + hi) / 2)`` (ties to fewer); one grid below ``lo``; where none is
+    feasible (501–599 with 300–500), the count with the least bound violation of an even split,
+    then the least per grid; NaN where households are missing."""
+    hh = np.asarray(households, dtype=float)
+    out = np.full(len(hh), np.nan)
+    for i, h in enumerate(hh):
+        if math.isnan(h):
+            continue
+        k_lo, k_hi = max(1, math.ceil(h / hi - 1e-9)), math.floor(h / lo + 1e-9)
+        if h < lo:
+            out[i] = 1
+        elif k_hi >= k_lo:
+            mid = h / ((lo + hi) / 2)
+            out[i] = min((abs(k - mid), k) for k in range(k_lo, k_hi + 1))[1]
+        else:
+            out[i] = min(_even_split(h, k, lo, hi) for k in {max(1, k_hi), k_lo})[2]
+    return out
+
+
+class GridStaff(RuleKind):
+    """Grid workers (网格员) for the proposed grids against the community's staff.
+
+    Reads ``organisation.grid_workers_per_grid`` and the bounds of the ``grid_households`` rule;
+    a rule of this kind has no numbers of its own. Its columns come whether or not the rulebook
+    has such a rule; the national rulebook has none (a shortfall is shown, not failed).
+    """
+
+    key = "grid_staff"
+    report_formats = ("count", "count")
+    columns_only = True
+
+    def _norms(self, book: Rulebook) -> tuple[Number, CommunityRule] | None:
+        sizes = next((r for r in book.rules.values() if r.kind == "grid_households"), None)
+        per = book.organisation.get("grid_workers_per_grid")
+        return None if sizes is None or per is None else (per, sizes)
+
+    def _need(self, book: Rulebook, households: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        norms = self._norms(book)
+        if norms is None:
+            return None
+        per, sizes = norms
+        lo, hi = (sizes.numbers[k].value for k in ("min_households", "max_households"))
+        grids = proposed_grids(households, lo, hi)
+        return grids, np.ceil(np.round(grids * per.value, 9))
+
+    def check(self, rule: CommunityRule, comm: object, cid: object, cov: Mapping, facts: Facts) -> Check:
+        """Staff against the grid workers the proposed grids need; ``staff >= needed`` passes."""
+        staff, hh = _get(comm, "staff"), _get(comm, "households")
+        got = self._need(facts.book, np.array([hh]))
+        if got is None:
+            return _na("no grid sizes or grid-worker norm in the rulebook", "规则库缺少网格户数或网格员配备标准")
+        if math.isnan(staff) or math.isnan(hh):
+            return _na("staff count or households unknown", "缺少工作人员数或户数")
+        grids, need = float(got[0][0]), float(got[1][0])
+        en = f"{staff:g} staff for {need:g} grid workers ({grids:g} grids)"
+        zh = f"工作人员{staff:g}名,{grids:g}个网格需网格员{need:g}名"
+        if staff < need:
+            en += f"; {need - staff:g} short"
+            zh += f",缺{need - staff:g}名"
+        return Check(staff, need, staff >= need, en, zh)
+
+    def columns(self, rules: Sequence[CommunityRule], comm: pd.DataFrame, facts: Facts) -> dict[str, pd.Series]:
+        """``grids_proposed``, ``grid_workers_needed`` and ``grid_staff_gap`` (staff − needed; negative short)."""
+        got = self._need(facts.book, _col(comm, "households").to_numpy()) if "households" in comm.columns else None
+        if got is None:
+            return {}
+        grids, need = (pd.Series(a, index=comm.index) for a in got)
+        return {
+            naming.GRIDS_PROPOSED: grids,
+            naming.GRID_WORKERS_NEEDED: need,
+            naming.GRID_STAFF_GAP: _col(comm, "staff") - need,
+        }
+
+    def basis(self, rule: CommunityRule, lang: str, book: Rulebook) -> list[str]:
+        """The bases of the grid sizes and of the grid-worker norm."""
+        norms = self._norms(book)
+        return [] if norms is None else [norms[0].basis(lang), *KINDS["grid_households"].basis(norms[1], lang, book)]
+
+    def statuses(self, rule: CommunityRule, book: Rulebook) -> str:
+        """The statuses of the grid sizes and the grid-worker norm."""
+        norms = self._norms(book)
+        nums = [] if norms is None else [norms[0], *norms[1].numbers.values()]
+        return ", ".join(sorted({n.status for n in nums}))
+
+    def short_name(self, rule: CommunityRule, lang: str) -> str:
+        """ "Staff for grid workers"."""
+        return "网格员配备" if lang == "zh" else "Staff for grid workers"
+
+    def format_value(self, value: float) -> str:
+        """A count."""
+        return f"{value:g}"
+
+
 #: every rule kind planner knows, by its key (the order is the order of their columns)
 KINDS: Mapping[str, RuleKind] = {
-    k.key: k for k in (Coverage(), ComplexFloorArea(), StaffRatio(), GridHouseholds(), FacilityFloorArea())
+    k.key: k for k in (Coverage(), ComplexFloorArea(), StaffRatio(), GridHouseholds(), FacilityFloorArea(), GridStaff())
 }
 
 
@@ -399,4 +503,4 @@ def kind_of(rule: CommunityRule) -> RuleKind:
     return KINDS[rule.kind]
 
 
-__all__ = ["KINDS", "Check", "Facts", "RuleKind", "kind_of"]
+__all__ = ["KINDS", "Check", "Facts", "RuleKind", "kind_of", "proposed_grids"]

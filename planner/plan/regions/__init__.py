@@ -32,6 +32,7 @@ __all__ = [
     "BALANCES",
     "Grids",
     "Workstations",
+    "grid_staff",
     "group_communities",
     "plan_grids",
     "plan_workstations",
@@ -182,10 +183,12 @@ def plan_grids(
     seed: int = 0,
     restarts: int = 3,
 ) -> Grids:
-    """Governance grids for an analysed district, on its analysis cells (see :func:`split_communities`)."""
+    """Governance grids for an analysed district, following its buildings where the study has them,
+    else its analysis cells (see :func:`split_communities`)."""
     return split_communities(
         result.communities,
         result.cells,
+        buildings=result.study.buildings,
         min_households=min_households,
         max_households=max_households,
         levels=levels,
@@ -249,12 +252,32 @@ def write_workstations(ws: Workstations, out_dir: str | Path, result: Analysis |
     return written
 
 
+def grid_staff(grids: Grids) -> pd.DataFrame:
+    """Per community: ``community_id``, ``grids`` (level 3), ``grid_workers_needed``, ``staff``,
+    ``gap`` (staff − grid workers needed; negative is a shortfall)."""
+    t = grids.communities
+    return pd.DataFrame(
+        {
+            "community_id": t["community_id"],
+            "grids": t["n_grids"],
+            "grid_workers_needed": t["grid_workers_needed"],
+            "staff": t["staff"],
+            "gap": t["staff_gap"],
+        }
+    )
+
+
 def write_grids(grids: Grids, out_dir: str | Path, result: Analysis | None = None) -> dict[str, Path]:
-    """Write ``grids.gpkg`` (layer ``grids``), ``grid_communities.csv`` (grid workers needed
-    against staff), ``grid_norms.csv`` and ``validation.csv``, each atomically."""
+    """Write ``grids.gpkg`` (layers ``grids`` and, following buildings, ``grid_buildings``),
+    ``grid_communities.csv``, ``grid_staff.csv`` (grid workers needed against staff),
+    ``grid_norms.csv`` and ``validation.csv``, each atomically."""
     gpkg, csv, written = _writer(out_dir, _inputs(result))
-    gpkg("grids.gpkg", {"grids": grids.grids})
+    layers = {"grids": grids.grids}
+    if grids.buildings is not None:
+        layers["grid_buildings"] = grids.buildings
+    gpkg("grids.gpkg", layers)
     csv(grids.communities, "grid_communities.csv")
+    csv(grid_staff(grids), "grid_staff.csv")
     csv(grids.norms, "grid_norms.csv")
     csv(_validation(result, grids.validation), "validation.csv")
     return written

@@ -1,9 +1,13 @@
 """Governance grids (网格): each community split into contiguous grids of 300-500 households.
 
-A community's households are spread over its analysis cells in proportion to the cells'
-residents (largest remainder, so they sum exactly to the community's; where buildings were
-given the cells' residents follow residential floor area). Grids are unions of whole cells, so
-no cell is cut and the grids partition the community exactly. Each grid is one connected piece;
+Where buildings are given, grids follow them: the community is cut into one piece per
+building (its footprint and the ground nearest to it, :mod:`planner.plan.regions.buildings`),
+households follow residential floor area, and grids are unions of whole pieces, so no building
+is ever split between grids. Elsewhere (no buildings, or none residential in a community,
+flagged) a community's households are spread over its analysis cells in proportion to the
+cells' residents and grids are unions of whole cells (quartered where one is too heavy).
+Either way households are whole numbers by largest remainder, summing exactly to the
+community's, and the grids partition the community exactly. Each grid is one connected piece;
 the number of grids is the feasible count nearest the middle of the bounds, and where none is
 feasible (501-599 households with 300-500) the nearest split, flagged. A community with fewer
 households than the minimum is one grid.
@@ -21,13 +25,14 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from planner.errors import InputError, PlannerError
 from planner.plan.regions import contiguity, partition
+from planner.plan.regions.buildings import building_pieces, cell_pieces
+from planner.plan.regions.grid_tables import add_level2, community_table, grid_frame, number_grids
 from planner.plan.regions.households import cell_households, refine_cells
 from planner.plan.regions.log import RegionLog
-from planner.plan.regions.staffing import grid_workers, norms_table, organisation_number
+from planner.plan.regions.staffing import norms_table
 from planner.rules.model import Rulebook, load_rulebook
 
 log = logging.getLogger(__name__)
@@ -49,16 +54,23 @@ class Grids:
     grids
         One row per grid: ``grid_id``, ``community_id``, ``level`` (3 micro-grid, 2 group),
         ``parent_id`` (the level-2 grid, or the community for level 2 and without levels),
-        ``households``, ``population``, ``n_cells``, ``status`` (``ok``, ``below_minimum``,
-        ``bounds_not_met``, ``no_cells``), geometry.
+        ``households``, ``population``, ``n_cells``, ``n_buildings``, ``status`` (``ok``,
+        ``below_minimum``, ``bounds_not_met``, ``no_cells``), geometry.
     communities
         Per community: ``households``, ``n_grids`` (level 3), ``n_level2``, ``grid_count_given``,
         ``grid_workers_needed``, ``staff``, ``staff_gap`` (staff − grid workers needed; negative
-        is a shortfall), ``status``.
+        is a shortfall), ``status``, ``basis`` (``buildings`` or ``cells``: what the grids follow).
     cells
-        The pieces the grids are made of: analysis cells, cut into quarters where one holds more
-        than half the bounds' width of households (sharing households and residents by area):
-        ``cell_id``, ``community_id``, ``grid_id``, ``households``, ``population``, geometry.
+        The analysis cells as the grids divide them: ``cell_id``, ``community_id``, ``grid_id``,
+        ``households``, ``population``, geometry. Following cells, the cells themselves, cut into
+        quarters where one holds more than half the bounds' width of households (sharing
+        households and residents by area); following buildings, the cells cut by the grid
+        borders (residents and households shared by residential floor area). Each cell's
+        residents are kept exactly.
+    buildings
+        Following buildings, the pieces the grids are made of (``piece_id``, ``building_id``,
+        ``community_id``, ``grid_id``, ``floor_area_m2``, ``households``, ``population``,
+        geometry); None without buildings.
     validation, norms, summary
         Flagged communities; the rulebook numbers used; district totals and the options.
     """
@@ -69,6 +81,7 @@ class Grids:
     validation: pd.DataFrame
     norms: pd.DataFrame
     summary: dict
+    buildings: gpd.GeoDataFrame | None = None
 
 
 def _bounds(book: Rulebook, lo: float | None, hi: float | None) -> tuple[float, float]:
@@ -90,6 +103,7 @@ def _bounds(book: Rulebook, lo: float | None, hi: float | None) -> tuple[float, 
 
 
 def _pick_count(total: float, lo: float, hi: float) -> tuple[list[int], bool]:
+    """Counts to try, the first the one ``planner analyze`` reports (``rules.kinds.proposed_grids``)."""
     ks, feasible = partition.region_counts(total, lo, hi)
     if feasible:  # the count nearest the middle of the bounds, and its neighbours in case it fails
         mid = total / ((lo + hi) / 2)
@@ -136,10 +150,78 @@ def _split_cells(geoms, hh, lo, hi, seed, restarts) -> tuple[np.ndarray, bool]:
     return labels, met
 
 
+def _cell_frame(cl: gpd.GeoDataFrame, hh_by_id: pd.Series, lo: float, hi: float) -> gpd.GeoDataFrame:
+    """The analysis cells as pieces: households by residents, heavy cells quartered."""
+    # pieces no heavier than half the bounds' width, so one move can always land a grid inside them
+    pieces = refine_cells(cl, cell_households(cl, hh_by_id), (hi - lo) / 2)
+    return pieces.assign(piece_id=None, building_id=None, floor_area_m2=np.nan, n_cells=1, n_buildings=0)
+
+
+def _building_frame(atoms: dict[object, gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
+    frames = [f.assign(community_id=cid, cell_id=None, n_cells=0) for cid, f in atoms.items()]
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(
+        out.assign(n_buildings=out["building_id"].notna().astype(int)), geometry="geometry", crs=crs
+    )
+
+
+def _pieces(comm, cl, buildings, hh_by_id, lo, hi, vlog: RegionLog) -> tuple[gpd.GeoDataFrame, dict]:
+    """The pieces grids are made of (buildings where given, else cells), and each community's basis."""
+    atoms: dict[object, gpd.GeoDataFrame] = {}
+    if buildings is not None and len(buildings):
+        pop_by_id = pd.Series(pd.to_numeric(comm.get("population"), errors="coerce").to_numpy(), index=hh_by_id.index)
+        atoms = building_pieces(comm, buildings, hh_by_id, pop_by_id)
+        without = [cid for cid in comm["community_id"] if cid not in atoms]
+        if without:
+            vlog.add("communities", without, "grid_no_buildings", "grids follow the analysis cells")
+    frames = []
+    rest = cl.loc[~cl["community_id"].isin(list(atoms))]
+    if len(rest):
+        frames.append(_cell_frame(rest, hh_by_id, lo, hi))
+    if atoms:
+        frames.append(_building_frame(atoms, comm.crs))
+    cols = ["piece_id", "cell_id", "building_id", "community_id", "households", "population", "floor_area_m2"]
+    cols += ["n_cells", "n_buildings"]
+    pieces = (
+        pd.concat([f[[*cols, "geometry"]] for f in frames], ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=[*cols, "geometry"])
+    )
+    pieces = gpd.GeoDataFrame(pieces, geometry="geometry", crs=comm.crs)
+    basis = {cid: "buildings" if cid in atoms else "cells" for cid in comm["community_id"]}
+    return pieces, basis
+
+
+def _split_one(cid, total, geoms, hh, lo, hi, seed, restarts, basis, vlog) -> tuple[np.ndarray, str]:
+    """Grid labels of one community's pieces and its status, flagged in ``vlog``."""
+    if total < lo:
+        vlog.add(
+            "communities", cid, "grid_below_minimum", "one grid", detail=f"{total:,.0f} households, minimum {lo:,.0f}"
+        )
+        return np.zeros(len(geoms), dtype=np.int64), "below_minimum"
+    labels, met = _split_cells(geoms, hh, lo, hi, seed, restarts)
+    if met:
+        return labels, "ok"
+    sums = np.bincount(labels, weights=hh)
+    heavy = hh.max()
+    what = "one building" if basis == "buildings" else "one piece of an analysis cell"
+    why = f"; {what} alone has {heavy:,.0f} households" if heavy > hi else ""
+    vlog.add(
+        "communities",
+        cid,
+        "grid_bounds_not_met",
+        "nearest split",
+        detail=f"{total:,.0f} households in {len(sums)} grid(s) of {', '.join(f'{s:,.0f}' for s in sums)}; "
+        f"bounds {lo:,.0f}-{hi:,.0f}{why}",
+    )
+    return labels, "bounds_not_met"
+
+
 def split_communities(
     communities: gpd.GeoDataFrame,
     cells: gpd.GeoDataFrame,
     *,
+    buildings: gpd.GeoDataFrame | None = None,
     min_households: float | None = None,
     max_households: float | None = None,
     levels: int = 1,
@@ -152,10 +234,13 @@ def split_communities(
     Parameters
     ----------
     communities
-        Polygons (metric CRS) with ``community_id``, ``households``; optional ``staff``,
-        ``grid_count``. Not modified.
+        Polygons (metric CRS) with ``community_id``, ``households``; optional ``population``,
+        ``staff``, ``grid_count``. Not modified.
     cells
         Analysis cells with ``cell_id``, ``community_id``, ``population``. Not modified.
+    buildings
+        Optional footprints (same CRS): grids then follow them where a community has residential
+        floor area (see :func:`planner.plan.regions.buildings.residential_floor_area`). Not modified.
     min_households, max_households
         Households per grid, inclusive; default the rulebook's ``grid_households`` rule.
     levels
@@ -190,61 +275,87 @@ def split_communities(
     hh_comm = pd.to_numeric(comm["households"], errors="coerce")
     hh_by_id = pd.Series(hh_comm.to_numpy(), index=comm["community_id"].to_numpy())
     cl = cells.sort_values(["community_id", "cell_id"], kind="stable").reset_index(drop=True)
-    # pieces no heavier than half the bounds' width, so one move can always land a grid inside them
-    cl = refine_cells(cl, cell_households(cl, hh_by_id), (hi - lo) / 2)
-    cl_hh = cl["households"].to_numpy()
     vlog = RegionLog()
-    cell_grid = np.full(len(cl), None, dtype=object)
+    pieces, basis_of = _pieces(comm, cl, buildings, hh_by_id, lo, hi, vlog)
+    p_hh = pieces["households"].to_numpy(dtype=float)
+    label = np.full(len(pieces), None, dtype=object)
     rows: list[dict] = []
     status_of: dict[str, str] = {}
-    by_comm = {cid: idx for cid, idx in pd.Series(np.arange(len(cl))).groupby(cl["community_id"].to_numpy())}
+    by_comm = dict(list(pd.Series(np.arange(len(pieces))).groupby(pieces["community_id"].to_numpy())))
     for i, cid in enumerate(comm["community_id"]):
-        total = hh_comm.iloc[i]
-        idx = by_comm.get(cid)
+        total, idx = hh_comm.iloc[i], by_comm.get(cid)
         if pd.isna(total):
             vlog.add("communities", cid, "grid_missing_households", "not split")
             status_of[cid] = "missing_households"
-            continue
-        if idx is None or len(idx) == 0:
+        elif idx is None or len(idx) == 0:
             vlog.add("communities", cid, "grid_no_cells", "one grid")
             status_of[cid] = "no_cells"
             rows.append(
                 {"community_id": cid, "label": f"{cid}#0", "geometry": comm.geometry.iloc[i], "status": "no_cells"}
             )
-            continue
-        idx = idx.to_numpy()
-        if total < lo:
-            labels, met, status = np.zeros(len(idx), dtype=np.int64), True, "below_minimum"
-            vlog.add(
-                "communities",
-                cid,
-                "grid_below_minimum",
-                "one grid",
-                detail=f"{total:,.0f} households, minimum {lo:,.0f}",
-            )
         else:
-            labels, met = _split_cells(cl.geometry.values[idx], cl_hh[idx], lo, hi, seed, restarts)
-            status = "ok" if met else "bounds_not_met"
-            if not met:
-                sums = np.bincount(labels, weights=cl_hh[idx])
-                heavy = cl_hh[idx].max()
-                why = f"; one piece of an analysis cell alone has {heavy:,.0f} households" if heavy > hi else ""
-                vlog.add(
-                    "communities",
-                    cid,
-                    "grid_bounds_not_met",
-                    "nearest split",
-                    detail=f"{total:,.0f} households in {len(sums)} grid(s) of {', '.join(f'{s:,.0f}' for s in sums)}; "
-                    f"bounds {lo:,.0f}-{hi:,.0f}{why}",
-                )
-        status_of[cid] = status
-        cell_grid[idx] = [f"{cid}#{lab}" for lab in labels]
-    grids = _grid_frame(cl, cl_hh, cell_grid, rows, comm, lo, hi, status_of)
-    grids, cell_grid = _number_grids(grids, cl, cell_grid)
+            idx = idx.to_numpy()
+            geoms = pieces.geometry.values[idx]
+            labels, status_of[cid] = _split_one(
+                cid, total, geoms, p_hh[idx], lo, hi, seed, restarts, basis_of[cid], vlog
+            )
+            label[idx] = [f"{cid}#{lab}" for lab in labels]
+    pieces = pieces.assign(label=label)
+    grids = grid_frame(pieces, rows, comm, lo, hi, status_of)
+    out_cells, pieces = _cells_out(cl, pieces, grids, basis_of)
+    grids = _count_cells(grids, out_cells)
+    grids, rename = number_grids(grids)
+    out_cells["grid_id"] = out_cells["label"].map(rename)
     if levels == 2:
-        grids = _add_level2(grids, book, seed)
-    table = _community_table(comm, grids, status_of, book)
-    summary = {
+        grids = add_level2(grids, book, seed)
+    table = community_table(comm, grids, status_of, basis_of, book)
+    summary = _summary(comm, grids, table, lo, hi, levels, seed)
+    log.info("%d grids in %d communities", summary["grids"], len(comm))
+    built = pieces.loc[pieces["building_id"].notna() | pieces["piece_id"].notna()]
+    return Grids(
+        grids=grids,
+        communities=table,
+        cells=out_cells.drop(columns="label"),
+        validation=vlog.frame(),
+        norms=norms_table(book, _NORMS, _RULES),
+        summary=summary,
+        buildings=_buildings_out(built, rename) if len(built) else None,
+    )
+
+
+def _cells_out(cl, pieces, grids, basis_of) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The analysis cells as the grids divide them (see :attr:`Grids.cells`)."""
+    cols = ["cell_id", "community_id", "label", "households", "population"]
+    on_cells = pieces.loc[pieces["cell_id"].notna(), [*cols, "geometry"]]
+    frames = [on_cells]
+    for cid, basis in basis_of.items():
+        if basis != "buildings":
+            continue
+        mine = cl.loc[cl["community_id"] == cid]
+        g = grids.loc[grids["community_id"] == cid]
+        if len(mine) and len(g):
+            frames.append(cell_pieces(mine, g, pieces.loc[pieces["community_id"] == cid]))
+    out = pd.concat([f for f in frames if len(f)] or [on_cells], ignore_index=True)
+    out = out.astype({"households": np.int64, "population": np.int64})
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=cl.crs), pieces
+
+
+def _count_cells(grids: gpd.GeoDataFrame, out_cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``n_cells``: the analysis cells (or their pieces) each grid holds."""
+    n = out_cells.groupby("label").size()
+    return grids.assign(n_cells=grids["label"].map(n).fillna(0).astype(int))
+
+
+def _buildings_out(built: gpd.GeoDataFrame, rename: dict) -> gpd.GeoDataFrame:
+    cols = ["piece_id", "building_id", "community_id", "households", "population"]
+    out = built[[*cols, "geometry"]].copy()
+    out.insert(3, "grid_id", built["label"].map(rename).to_numpy())
+    out.insert(4, "floor_area_m2", built["floor_area_m2"].to_numpy())
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=built.crs)
+
+
+def _summary(comm, grids, table, lo, hi, levels, seed) -> dict:
+    return {
         "min_households": lo,
         "max_households": hi,
         "levels": levels,
@@ -252,140 +363,7 @@ def split_communities(
         "grids": int((grids["level"] == 3).sum()),
         "level2": int((grids["level"] == 2).sum()),
         "communities_bounds_not_met": int((table["status"] == "bounds_not_met").sum()),
+        "communities_on_buildings": int((table["basis"] == "buildings").sum()),
         "grid_workers_needed": int(table["grid_workers_needed"].sum()),
         "seed": seed,
     }
-    out_cells = gpd.GeoDataFrame(
-        {
-            "cell_id": cl["cell_id"],
-            "community_id": cl["community_id"],
-            "grid_id": cell_grid,
-            "households": cl_hh,
-            "population": cl["population"],
-        },
-        geometry=cl.geometry.values,
-        crs=cl.crs,
-    )
-    log.info("%d grids in %d communities", summary["grids"], len(comm))
-    return Grids(
-        grids=grids,
-        communities=table,
-        cells=out_cells,
-        validation=vlog.frame(),
-        norms=norms_table(book, _NORMS, _RULES),
-        summary=summary,
-    )
-
-
-def _grid_frame(cl, cl_hh, cell_grid, rows, comm, lo, hi, status_of) -> gpd.GeoDataFrame:
-    has = pd.notna(cell_grid)
-    parts = gpd.GeoDataFrame(
-        {
-            "label": cell_grid[has],
-            "community_id": cl["community_id"].to_numpy()[has],
-            "households": cl_hh[has],
-            "population": cl["population"].to_numpy(dtype=float)[has],
-            "n_cells": 1,
-        },
-        geometry=cl.geometry.values[has],
-        crs=cl.crs,
-    )
-    agg = parts.dissolve(
-        by="label",
-        aggfunc={"community_id": "first", "households": "sum", "population": "sum", "n_cells": "sum"},
-        sort=True,
-    ).reset_index()
-    bad = ~agg["households"].between(lo, hi)
-    agg["status"] = np.where(bad, agg["community_id"].map(status_of).replace({"ok": "bounds_not_met"}), "ok")
-    extra = gpd.GeoDataFrame(rows, geometry="geometry", crs=cl.crs) if rows else None
-    if extra is not None:
-        hh = pd.to_numeric(comm.set_index("community_id")["households"], errors="coerce")
-        pop = pd.to_numeric(comm.set_index("community_id").get("population"), errors="coerce")
-        extra["households"] = extra["community_id"].map(hh).to_numpy()
-        extra["population"] = extra["community_id"].map(pop).to_numpy() if pop is not None else np.nan
-        extra["n_cells"] = 0
-        agg = pd.concat([agg, extra], ignore_index=True)
-    return gpd.GeoDataFrame(agg, geometry="geometry", crs=cl.crs)
-
-
-def _number_grids(grids: gpd.GeoDataFrame, cl, cell_grid) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """Grid ids ``<community>-01``.. numbered north-west first within each community."""
-    pt = shapely.point_on_surface(grids.geometry.values)
-    order = np.lexsort((shapely.get_x(pt).round(1), -shapely.get_y(pt).round(1), grids["community_id"].astype(str)))
-    grids = grids.iloc[order].reset_index(drop=True)
-    n = grids.groupby("community_id", sort=False).cumcount() + 1
-    grids["grid_id"] = grids["community_id"].astype(str) + "-" + n.map("{:02d}".format)
-    rename = dict(zip(grids["label"], grids["grid_id"], strict=False))
-    cell_grid = np.array([rename.get(x) if x is not None else None for x in cell_grid], dtype=object)
-    grids["level"] = 3
-    grids["parent_id"] = grids["community_id"]
-    cols = [
-        "grid_id",
-        "community_id",
-        "level",
-        "parent_id",
-        "households",
-        "population",
-        "n_cells",
-        "status",
-        "geometry",
-    ]
-    return gpd.GeoDataFrame(grids[cols], geometry="geometry", crs=grids.crs), cell_grid
-
-
-def _add_level2(grids: gpd.GeoDataFrame, book: Rulebook, seed: int) -> gpd.GeoDataFrame:
-    lo = int(organisation_number(book, "grid_level2_min_grids").value)
-    hi = int(organisation_number(book, "grid_level2_max_grids").value)
-    grids = grids.copy()
-    groups = []
-    for cid, idx in grids.groupby("community_id", sort=False).groups.items():
-        sub = grids.loc[idx]
-        nb = [list(map(int, a)) for a in contiguity.neighbour_lists(contiguity.adjacency(sub.geometry.values))]
-        labels, ok = partition.group_by_count(nb, sub["households"].to_numpy(dtype=float), lo, hi, seed=seed)
-        ids = [f"{cid}-L{lab + 1}" for lab in labels]
-        grids.loc[idx, "parent_id"] = ids
-        for lab in range(len(ok)):
-            members = sub.loc[labels == lab]
-            groups.append(
-                {
-                    "grid_id": f"{cid}-L{lab + 1}",
-                    "community_id": cid,
-                    "level": 2,
-                    "parent_id": cid,
-                    "households": members["households"].sum(),
-                    "population": members["population"].sum(),
-                    "n_cells": members["n_cells"].sum(),
-                    "status": "ok" if ok[lab] else "bounds_not_met",
-                    "geometry": shapely.union_all(members.geometry.values),
-                }
-            )
-    level2 = gpd.GeoDataFrame(groups, geometry="geometry", crs=grids.crs)
-    return gpd.GeoDataFrame(pd.concat([level2, grids], ignore_index=True), geometry="geometry", crs=grids.crs)
-
-
-def _community_table(comm, grids, status_of, book) -> pd.DataFrame:
-    level3 = grids.loc[grids["level"] == 3]
-    n = level3.groupby("community_id").size()
-    n2 = grids.loc[grids["level"] == 2].groupby("community_id").size()
-    ids = comm["community_id"]
-    n_grids = ids.map(n).fillna(0).astype(int).to_numpy()
-    staff = pd.to_numeric(comm["staff"], errors="coerce") if "staff" in comm else pd.Series(np.nan, index=comm.index)
-    given = (
-        pd.to_numeric(comm["grid_count"], errors="coerce")
-        if "grid_count" in comm
-        else pd.Series(np.nan, index=comm.index)
-    )
-    workers = grid_workers(n_grids, book)
-    return pd.DataFrame(
-        {
-            "community_id": ids.to_numpy(),
-            "households": pd.to_numeric(comm["households"], errors="coerce").to_numpy(),
-            "n_grids": n_grids,
-            "n_level2": ids.map(n2).fillna(0).astype(int).to_numpy(),
-            "grid_count_given": given.to_numpy(),
-            "grid_workers_needed": workers,
-            "staff": staff.to_numpy(),
-            "staff_gap": staff.to_numpy() - workers,
-            "status": ids.map(status_of).to_numpy(),
-        }
-    )

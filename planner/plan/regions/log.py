@@ -41,6 +41,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "households missing: no grids proposed; add the households column value",
         "缺少户数:未划分网格;请补充户数",
     ),
+    "grid_no_buildings": (
+        "buildings were given but the community has no residential floor area in them: grids follow the analysis cells",
+        "已提供建筑数据,但该社区内没有住宅建筑面积:网格按分析单元划分",
+    ),
     "grid_no_cells": (
         "the community has no analysis cells: the community is one grid",
         "该社区没有分析单元:整个社区为一个网格",
