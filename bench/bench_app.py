@@ -140,16 +140,17 @@ FOLD_CHECK = """() => {
 }"""
 
 
-def screens(browser, out: Path, *, repo: Path, study: Path | None, tag: str) -> list[dict]:
+def screens(
+    browser, out: Path, *, repo: Path, study: Path | None, tag: str, langs: tuple[str, ...] = ("en", "zh")
+) -> list[dict]:
     """The first screen at 1440x900 in both languages: a PNG each, the text cut off, bytes received."""
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for lang in ("en", "zh"):
+    for lang in langs:
         proc, url = start_server(repo=repo, lang=lang, study=study)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
-            received = [0]
-            page.on("response", lambda r, received=received: received.__setitem__(0, received[0] + _size(r)))
+            received = _bytes_received(page)
             start = time.monotonic()
             page.goto(url)
             map_painted(page, timeout_ms=300_000)
@@ -157,6 +158,16 @@ def screens(browser, out: Path, *, repo: Path, study: Path | None, tag: str) -> 
             page.wait_for_timeout(1500)
             path = out / f"{tag}-{lang}.png"
             page.screenshot(path=str(path))
+            one = _rss_mb(proc.pid)
+            others = []
+            for _ in range(2):  # two more visitors, each its own session (and scenario)
+                other = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+                other.goto(url)
+                map_painted(other, timeout_ms=300_000)
+                others.append(other)
+            per_session = (_rss_mb(proc.pid) - one) / len(others)
+            for other in others:
+                other.context.close()
             rows.append(
                 {
                     "lang": lang,
@@ -164,6 +175,8 @@ def screens(browser, out: Path, *, repo: Path, study: Path | None, tag: str) -> 
                     "seconds": seconds,
                     "mb": received[0] / 1e6,
                     "cut": page.evaluate(CUT_CHECK),
+                    "server_mb": one,
+                    "per_session_mb": per_session,
                     **page.evaluate(FOLD_CHECK),
                 }
             )
@@ -174,11 +187,25 @@ def screens(browser, out: Path, *, repo: Path, study: Path | None, tag: str) -> 
     return rows
 
 
-def _size(response) -> int:
-    try:
-        return len(response.body())
-    except Exception:  # redirects and aborted requests have no body
-        return 0
+def _rss_mb(pid: int) -> float:
+    """Resident memory of the server process, MB."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def _bytes_received(page) -> list[int]:
+    """A counter of the bytes the page receives: HTTP bodies and WebSocket frames (Streamlit's
+    page content, the map included, arrives over its WebSocket), from Chromium's DevTools."""
+    received = [0]
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+
+    def add(n: float) -> None:
+        received[0] += int(n)
+
+    cdp.on("Network.loadingFinished", lambda e: add(e.get("encodedDataLength", 0)))
+    cdp.on("Network.webSocketFrameReceived", lambda e: add(len(e["response"].get("payloadData", ""))))
+    return received
 
 
 def main() -> int:
@@ -189,6 +216,7 @@ def main() -> int:
     parser.add_argument("--repo", type=Path, default=REPO, help="code tree to serve for --screens")
     parser.add_argument("--study", type=Path, help="study for --screens (default: the sample)")
     parser.add_argument("--tag", default="after", help="file name prefix of the screenshots")
+    parser.add_argument("--langs", default="en,zh", help="languages for --screens, comma-separated")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set PLANNER_CHROMIUM)")
@@ -198,7 +226,8 @@ def main() -> int:
     if args.screens:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-            rows = screens(browser, args.screens, repo=args.repo.resolve(), study=args.study, tag=args.tag)
+            langs = tuple(args.langs.split(","))
+            rows = screens(browser, args.screens, repo=args.repo.resolve(), study=args.study, tag=args.tag, langs=langs)
             browser.close()
         table = Table(f"first screen at 1440x900 ({args.tag})", ["lang", "to map s", "MB received", "cut text", "png"])
         for r in rows:

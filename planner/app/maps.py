@@ -59,6 +59,8 @@ VIEWS = ("compliance", "coverage")
 MAJOR_STREETS = frozenset({"primary", "secondary", "trunk", "tertiary"})
 #: room left for the legend (left) and the layer control (right) when zooming to a place, px
 FIT_PADDING = {"paddingTopLeft": [215, 15], "paddingBottomRight": [40, 15]}
+#: above this many facilities the app does not draw service areas until asked (a city's take seconds)
+MAX_FACILITIES_AREAS_SHOWN = 1000
 #: a facility layer with more markers than this groups those close on screen into numbered circles
 CLUSTER_MARKERS = 150
 
