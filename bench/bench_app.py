@@ -234,7 +234,8 @@ def main() -> int:
             cut = "; ".join(r["cut"]) or "none"
             table.add(r["lang"], r["seconds"], r["mb"], cut, str(r["png"]))
             table.notes.append(
-                f"{r['lang']}: KPIs end at {r['kpi_bottom']:.0f} px, the map starts at {r['map_top']} px"
+                f"{r['lang']}: KPIs end at {r['kpi_bottom']:.0f} px, the map starts at {r['map_top']:.0f} px; "
+                f"server RSS {r['server_mb']:.0f} MB with one visitor, +{r['per_session_mb']:.0f} MB per extra visitor"
             )
         print(table.render(markdown=args.markdown))
         return 0
