@@ -34,11 +34,15 @@ st.set_page_config(page_title="planner", page_icon="🗺️", layout="wide")
 
 PAGE_CSS = """<style>
 .block-container { padding-top: 3.2rem; padding-bottom: 2rem; }
-[data-testid="stMetricValue"] { font-size: 1.5rem; }
+[data-testid="stMetricValue"] { font-size: clamp(1.0rem, 1.35vw, 1.5rem); }
+[data-testid="stMetricValue"] * { overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetricLabel"] { min-height: 2.3em; height: auto; align-items: flex-start; }
 [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
-  text-overflow: clip !important; font-size: 0.78rem; line-height: 1.15; }
-[data-testid="stMetric"] { padding: 0.4rem 0.65rem; }
+  text-overflow: clip !important; font-size: 0.78rem; line-height: 1.15; word-break: keep-all;
+  overflow-wrap: normal; hyphens: manual; }
+[data-testid="stMetric"] { padding: 0.4rem 0.5rem; }
+[data-testid="stHorizontalBlock"]:has([data-testid="stMetric"]) { gap: 0.45rem; }
+button p { white-space: normal; }
 </style>"""
 
 #: the tabs under the map, in order

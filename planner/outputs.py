@@ -11,6 +11,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,6 +56,29 @@ def for_file(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(dtype, pd.BooleanDtype | pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
             out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out
+
+
+def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """Write one GeoPackage layer through Arrow (2-3x faster), the file as the feature-by-feature
+    writer makes it: columns of Python objects (flags with missing values, text) become text.
+    Feature by feature when Arrow cannot write a column."""
+    import pyarrow
+
+    frame = frame.copy()
+    for col in frame.columns:
+        values = frame[col]
+        if col == frame.geometry.name or not pd.api.types.is_object_dtype(values.dtype):
+            continue
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            # as the feature-by-feature writer stores them: text, whatever the value (True → "True")
+            frame[col] = values.map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+        elif values.isna().any():
+            frame[col] = values.where(values.notna(), None)
+    try:
+        frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True)
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError, pyarrow.ArrowNotImplementedError):
+        path.unlink(missing_ok=True)
+        frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
 
 
 def json_ready(value: object) -> object:
@@ -107,15 +131,20 @@ def write_results(result: Analysis, out_dir: str | Path) -> dict[str, Path]:
             raise PlannerError(f"refusing to overwrite the input file {path}; choose another --out folder")
         return path
 
+    jobs: list[tuple[str, Callable[[], Path]]] = []
+
     def gpkg(frame: gpd.GeoDataFrame, name: str, layer: str) -> None:
-        data = for_file(frame)
-        written[name] = write_atomic(
-            target(name), lambda p: data.to_file(p, layer=layer, driver="GPKG", engine="pyogrio")
-        )
+        path = target(name)
+        jobs.append((name, lambda: write_atomic(path, lambda p: write_gpkg(for_file(frame), p, layer))))
 
     def csv(frame: pd.DataFrame, name: str) -> None:
-        data = for_file(frame.drop(columns="geometry", errors="ignore"))
-        written[name] = write_atomic(target(name), lambda p: data.to_csv(p, index=False, encoding="utf-8-sig"))
+        path = target(name)
+
+        def write() -> Path:
+            data = for_file(frame.drop(columns="geometry", errors="ignore"))
+            return write_atomic(path, lambda p: data.to_csv(p, index=False, encoding="utf-8-sig"))
+
+        jobs.append((name, write))
 
     gpkg(result.cells, "cells.gpkg", "cells")
     gpkg(result.communities, "communities.gpkg", "communities")
@@ -126,6 +155,11 @@ def write_results(result: Analysis, out_dir: str | Path) -> dict[str, Path]:
     csv(result.validation, "validation.csv")
     if result.sub_districts is not None:
         csv(result.sub_districts, "sub_districts.csv")
+    # GDAL and the CSV writer release the GIL for most of their work: write the files side by side
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1, 4)) as pool:
+        futures = [(name, pool.submit(job)) for name, job in jobs]
+        for name, future in futures:
+            written[name] = future.result()
     text = json.dumps(json_ready(result.summary), ensure_ascii=False, indent=2)
     written["summary.json"] = write_atomic(target("summary.json"), lambda p: p.write_text(text, encoding="utf-8"))
     return written

@@ -534,3 +534,49 @@ def test_a_failing_map_shows_a_message_not_a_traceback(district, monkeypatch):
     errors = " ".join(e.value for e in at.error)
     assert "The map could not be drawn" in errors and "KeyError" in errors
     assert metrics(at)["Residents"][0] == "144,480"  # the rest of the page is there
+
+
+def test_two_sessions_keep_their_own_scenarios(district, monkeypatch):
+    """Two visitors of one server: an edit in one session is not seen in the other."""
+    monkeypatch.setenv("PLANNER_STUDY", str(district))
+    monkeypatch.setenv("PLANNER_LANG", "en")
+    first, second = (AppTest.from_file(APP, default_timeout=TIMEOUT) for _ in range(2))
+    for at in (first, second):
+        at.run()
+        at.selectbox(key="focus_en").set_value("kindergarten").run()
+    before = metrics(second)["Within 300 m of a kindergarten"]
+    lon, lat = lonlat(1500, 250)
+    first.number_input(key="pt_lon").set_value(lon)
+    first.number_input(key="pt_lat").set_value(lat)
+    first.selectbox(key="new_type_en").set_value("kindergarten").run()
+    first.button(key="add").click().run()
+    assert not first.exception
+    assert metrics(first)["Within 300 m of a kindergarten"][1].startswith("+")
+    second.run()
+    assert not second.exception
+    assert metrics(second)["Within 300 m of a kindergarten"] == before
+    # and the other way round: the second one's removal stays its own
+    second.selectbox(key="edit_facility_en").set_value("F0035").run()
+    second.button(key="remove").click().run()
+    first.run()
+    assert [e.op for e in first.session_state["scenario"].edits] == ["add"]
+    assert [e.op for e in second.session_state["scenario"].edits] == ["remove"]
+
+
+def test_planner_app_raises_the_upload_limit(monkeypatch):
+    """``planner app --max-upload MB`` sets Streamlit's limit and planner's own check of uploads."""
+    from planner.app import server as appserver
+    from planner.cli import district as cli_district
+    from planner.cli import main
+
+    seen = {}
+    monkeypatch.setattr(appserver, "run_child", lambda cmd, cwd, env: seen.update(cmd=cmd, env=env) or 0)
+    monkeypatch.setattr(cli_district, "_offer_leaflet", lambda: None)
+    assert main(["app", "--headless", "--max-upload", "800"]) == 0
+    cmd = seen["cmd"]
+    # after the config file's flags: the last value of a repeated option is the one Streamlit uses
+    last = len(cmd) - 1 - cmd[::-1].index("--server.maxUploadSize")
+    assert cmd[last + 1] == "800"
+    assert seen["env"]["PLANNER_MAX_UPLOAD_MB"] == "800"
+    with pytest.raises(SystemExit):
+        main(["app", "--max-upload", "many"])

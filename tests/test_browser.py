@@ -313,3 +313,36 @@ def test_chromium_binary_is_debians():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     assert shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()
+
+
+def test_first_screen_at_1440x900_shows_kpis_and_map_with_nothing_cut(app_url, browser):
+    """The KPI values and labels fit their cards, the map starts on the first screen, and the
+    three edit buttons of a chosen facility show their whole labels."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(app_url)
+    page.frame_locator(MAP_FRAME).locator(".leaflet-interactive").first.wait_for(timeout=90_000)
+    cut = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+          '[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"] *'))
+          .filter(e => e.offsetParent !== null && e.clientWidth > 0)
+          .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right
+                  > e.closest('[data-testid="stMetric"]').getBoundingClientRect().right + 1)
+          .map(e => e.innerText.trim()).filter(t => t)"""
+    )
+    assert cut == [], cut
+    top = page.evaluate(f"() => document.querySelector('{MAP_FRAME}').getBoundingClientRect().top")
+    kpis = page.evaluate(
+        """() => Math.max(...Array.from(document.querySelectorAll('[data-testid="stMetric"]'))
+          .map(k => k.getBoundingClientRect().bottom))"""
+    )
+    assert kpis < 900 and top < 900 - 200, (kpis, top)  # the KPIs whole, and a good part of the map
+    # choose a facility to edit: its three buttons, full width, labels not cut
+    box = page.get_by_label("Facility", exact=True)
+    box.click()
+    page.get_by_role("option").first.click()
+    for label in ("Move to the position above", "Set floor area", "Remove facility"):
+        button = page.get_by_role("button", name=label)
+        button.wait_for(timeout=30_000)
+        fits = button.evaluate("b => [...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)")
+        assert fits, label
+    page.close()

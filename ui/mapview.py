@@ -53,7 +53,9 @@ def map_options(result: planner.Analysis, lang: str) -> MapChoice:
             format_func=lambda r: book.rules[r].name(lang) if r else t("all_rules", lang),
             key=k("colour_rule"),
         )
-    areas = c3.checkbox(t("layer_service_areas", lang, type=fname), value=True, key="show_areas")
+    # a whole city's hundreds of overlapping areas take seconds to draw and hide the map: off at first there
+    few = len(result.facilities) <= maps.MAX_FACILITIES_AREAS_SHOWN
+    areas = c3.checkbox(t("layer_service_areas", lang, type=fname), value=few, key="show_areas")
     also = c2.multiselect(
         t("also_shown", lang),
         types,  # all of them: the options must not change with the focus type (it is always shown)

@@ -83,10 +83,12 @@ def existing_panel(result: planner.Analysis, lang: str, no_point: bool) -> None:
     state.selected_facility = fid
     current = whatif.floor_area(result, fid)
     st.number_input(f"{t('floor_area', lang)} (m²)", min_value=0.0, value=current, step=50.0, key=Key.resize(fid))
-    b1, b2, b3 = st.columns(3)
-    b1.button(t("move_here", lang), key="move", disabled=no_point, on_click=push_edit, args=("move", fid))
-    b2.button(t("resize", lang), key="resize", on_click=push_edit, args=("resize", fid))
-    b3.button(t("remove", lang), key="remove", on_click=push_edit, args=("remove", fid))
+    # one under the other, full width: three side by side in this narrow column cut their labels
+    st.button(
+        t("move_here", lang), key="move", disabled=no_point, on_click=push_edit, args=("move", fid), width="stretch"
+    )
+    st.button(t("resize", lang), key="resize", on_click=push_edit, args=("resize", fid), width="stretch")
+    st.button(t("remove", lang), key="remove", on_click=push_edit, args=("remove", fid), width="stretch")
 
 
 def push_edit(op: sc.Op, fid: str | None = None) -> None:

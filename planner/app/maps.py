@@ -16,6 +16,7 @@ the URLs in :class:`planner.app.assets.MapAssets`, so it works offline when thos
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -28,7 +29,9 @@ from branca.element import Element
 
 from planner import naming
 from planner.analysis import Analysis
+from planner.app import maps_raster as raster
 from planner.app.assets import MapAssets, local_assets, use_assets
+from planner.app.maps_facilities import facility_marker, facility_popup, selection_layers
 from planner.app.maps_js import (
     LayerSpec,
     MapLayers,
@@ -47,7 +50,6 @@ from planner.app.maps_style import (
     community_colour,
     glyph,
     legend_html,
-    marker_size,
     type_colours,
 )
 from planner.i18n import in_sentence, t
@@ -57,6 +59,10 @@ VIEWS = ("compliance", "coverage")
 MAJOR_STREETS = frozenset({"primary", "secondary", "trunk", "tertiary"})
 #: room left for the legend (left) and the layer control (right) when zooming to a place, px
 FIT_PADDING = {"paddingTopLeft": [215, 15], "paddingBottomRight": [40, 15]}
+#: above this many facilities the app does not draw service areas until asked (a city's take seconds)
+MAX_FACILITIES_AREAS_SHOWN = 1000
+#: a facility layer with more markers than this groups those close on screen into numbered circles
+CLUSTER_MARKERS = 150
 
 
 @dataclass(frozen=True)
@@ -158,7 +164,7 @@ def base_map(result: Analysis, *, assets: MapAssets | None = None) -> folium.Map
     m.get_root().header.add_child(Element(CSS))  # type: ignore[attr-defined]  # the root of a Map is a Figure
     m.add_child(Runtime())
     if result.study.streets is not None and len(result.study.streets):
-        m.add_child(StaticLayer("streets", _streets_content(result.study.streets)))
+        m.add_child(StaticLayer("streets", _streets_cached(result.study.streets)))
     return m
 
 
@@ -191,7 +197,7 @@ def map_layers(
         layers.append(LayerSpec("streets", t("layer_streets", lang), static=True))
     served = areas.set_index("facility_id")["residents_served"] if areas is not None else None
     layers += _facility_layers(result, options, served, removed, focus)
-    layers += _selection_layers(result, comm, options)
+    layers += selection_layers(result, comm, options, _to_wgs84)
     legend = {
         "title": html.escape(t("legend", lang)),
         "html": legend_html(
@@ -264,10 +270,14 @@ def _cells_layer(result: Analysis, focus: str, options: MapOptions) -> LayerSpec
     lang = options.lang
     ftype = result.study.rulebook.types[focus]
     radius = ftype.radius_m.value
+    name = in_sentence(ftype.name(lang), lang)
+    if len(result.cells) > raster.MAX_VECTOR_CELLS:  # an image: a whole city's cells as GeoJSON are 20+ MB
+        dist = result.cells[naming.dist(focus)].to_numpy(dtype=float)
+        content = raster.cells_image(result.cells, [cell_colour(d, radius) for d in dist])
+        return LayerSpec("cells", t("layer_cells", lang, type=name), content)
     cells = _to_wgs84(result.cells[["population", naming.dist(focus), "geometry"]])
     dist = cells[naming.dist(focus)].to_numpy(dtype=float)
     pop = cells["population"].to_numpy(dtype=float)
-    name = in_sentence(ftype.name(lang), lang)
     tips = [
         t(
             "cell_tip",
@@ -301,11 +311,26 @@ def _service_area_layer(areas: gpd.GeoDataFrame, colour: str, type_name: str, la
     return LayerSpec("service_areas", t("layer_service_areas", lang, type=type_name), content)
 
 
+#: the streets' drawn content per streets frame alive (id → content): a whole city's take seconds
+_STREETS: dict[int, str] = {}
+
+
+def _streets_cached(streets: gpd.GeoDataFrame) -> str:
+    """:func:`_streets_content`, once per streets frame (a study's frames are not modified)."""
+    key = id(streets)
+    if key not in _STREETS:
+        _STREETS[key] = _streets_content(streets)
+        weakref.finalize(streets, _STREETS.pop, key, None)
+    return _STREETS[key]
+
+
 def _streets_content(streets: gpd.GeoDataFrame) -> str:
     # a streets layer may have no street class (``highway``): then every street is drawn alike
     has_class = "highway" in streets.columns
-    st = _to_wgs84(streets[["highway", "geometry"] if has_class else ["geometry"]], simplify_m=1.0)
-    major = st["highway"].astype(str).isin(MAJOR_STREETS).to_numpy() if has_class else np.zeros(len(st), bool)
+    major = streets["highway"].astype(str).isin(MAJOR_STREETS).to_numpy() if has_class else np.zeros(len(streets), bool)
+    if len(streets) > raster.MAX_VECTOR_SEGMENTS:
+        return raster.streets_image(streets, major)
+    st = _to_wgs84(streets[["geometry"]], simplify_m=1.0)
     data = features(
         st.geometry.values,
         {"c": np.where(major, "#7a7a7a", "#a3a3a3").tolist(), "w": np.where(major, 2.2, 1.0).tolist()},
@@ -337,13 +362,13 @@ def _facility_layers(
         type_served = served if key == focus else None
         markers = []
         for row in sub.itertuples(index=False):
-            marker = _facility_marker(row, colours[key], glyph(key, ftype, lang), minimum, options.changed)
-            marker["popup"] = _facility_popup(row, ftype, lang, options, type_served, comm_area, comm_name)
+            marker = facility_marker(row, colours[key], glyph(key, ftype, lang), minimum, options.changed)
+            marker["popup"] = facility_popup(row, ftype, lang, options.changed, type_served, comm_area, comm_name)
             markers.append(marker)
         # the chosen types are shown; in a downloaded map, the others are one click away in the layer control
         show = key in shown
         name = t("layer_facilities", lang, type=ftype.name(lang))
-        content = markers_content(markers)
+        content = markers_content(markers, cluster=CLUSTER_MARKERS)
         layers.append(LayerSpec(f"facilities:{key}", name, content, show=show, control=options.facility_control))
     if removed is not None and len(removed):
         gone = _to_wgs84(removed)
@@ -359,94 +384,4 @@ def _facility_layers(
             for r in gone.itertuples(index=False)
         ]
         layers.append(LayerSpec("changes", t("layer_changes", lang), markers_content(markers)))
-    return layers
-
-
-def _facility_marker(row, colour: str, symbol: str, minimum: float | None, changed: Mapping[str, str]) -> dict:
-    """A facility's icon: sized by floor area, ringed red when too small, dashed when edited."""
-    fid = str(row.facility_id)
-    area = float(row.floor_area_m2) if pd.notna(row.floor_area_m2) else float("nan")
-    size = marker_size(area, minimum)
-    classes = ["planner-fac"]
-    if pd.notna(row.meets_min_area) and not bool(row.meets_min_area):
-        classes.append("short")
-    if fid in changed:
-        classes.append("changed")
-    return {
-        "lat": round(row.geometry.y, 6),
-        "lng": round(row.geometry.x, 6),
-        "size": size,
-        "html": f'<div class="{" ".join(classes)}" style="width:{size}px;height:{size}px;'
-        f'background:{colour};font-size:{max(9, size // 2)}px">{symbol}</div>',
-        "tip": html.escape(f"{row.name} ({fid})"),
-    }
-
-
-def _facility_popup(row, ftype, lang: str, options: MapOptions, served, comm_area: pd.Series, comm_name) -> str:
-    fid = str(row.facility_id)
-    area = row.floor_area_m2
-    minimum = ftype.min_floor_area_m2.value if ftype.min_floor_area_m2 else None
-    area_txt = f"{area:,.0f} m²" if pd.notna(area) else t("unknown", lang)
-    if minimum is None:
-        check = t("no_min", lang)
-    elif pd.isna(row.meets_min_area):
-        check = f"{t('minimum', lang)} {minimum:,.0f} m²"
-    else:
-        ok = bool(row.meets_min_area)
-        mark = '<span style="color:#1a7f37">✔</span>' if ok else '<span style="color:#c1121f">✘</span>'
-        check = f"{mark} {t('meets_min' if ok else 'below_min', lang)} ({t('minimum', lang)} {minimum:,.0f} m²)"
-    comm = row.community_id if pd.notna(row.community_id) else None
-    comm_txt = f"{comm_name.get(comm, comm)} ({comm})" if comm else t("outside", lang)
-    lines = [
-        f"<b>{html.escape(str(row.name))}</b> <span style='color:#666'>{html.escape(fid)}</span>",
-        f"{t('type', lang)}: {html.escape(ftype.name(lang))}",
-        f"{t('floor_area', lang)}: {area_txt}",
-        check,
-        f"{t('community', lang)}: {html.escape(str(comm_txt))}",
-    ]
-    if served is not None and fid in served.index:
-        lines.append(f"{t('served', lang, radius=ftype.radius_m.value)}: {int(served[fid]):,}")
-    if comm and ftype.key == "community_service" and comm in comm_area.index:
-        lines.append(f"{t('complex_total', lang)}: {comm_area[comm]:,.0f} m²")
-    op = options.changed.get(fid)
-    if op:
-        key = {"add": "scenario_added", "move": "scenario_moved"}.get(op, "scenario_resized")
-        lines.append(f"<i>{t(key, lang)}</i>")
-    return "<div style='font-size:12.5px;line-height:1.45'>" + "<br>".join(lines) + "</div>"
-
-
-def _selection_layers(result: Analysis, comm: gpd.GeoDataFrame, options: MapOptions) -> list[LayerSpec]:
-    """The chosen community's outline; the clicked point and the chosen facility's ring."""
-    layers = []
-    sel = comm.loc[comm["community_id"] == options.selected_community] if options.selected_community else comm.iloc[:0]
-    if len(sel):
-        content = geojson_content(
-            features(sel.geometry.values, {}),
-            style={"fillOpacity": 0, "color": "#0b3d91", "weight": 4},
-            interactive=False,
-        )
-        layers.append(LayerSpec("selection", t("layer_selection", options.lang), content))
-    rings, markers = [], []
-    if options.selected_facility:
-        fac = result.facilities.loc[result.facilities["facility_id"].astype(str) == options.selected_facility]
-        if len(fac):
-            p = _to_wgs84(fac).geometry.iloc[0]
-            style = {"radius": 24, "color": "#111", "weight": 3, "fill": False, "dashArray": "4 3"}
-            rings.append({"lat": round(p.y, 6), "lng": round(p.x, 6), "style": style})
-    if options.pending_point:
-        lon, lat = options.pending_point
-        markers.append(
-            {
-                "lat": round(lat, 6),
-                "lng": round(lon, 6),
-                "size": 26,
-                "html": '<div class="planner-pin">✚</div>',
-                "tip": html.escape(t("pending_point", options.lang)),
-                "popup": None,
-            }
-        )
-    if rings or markers:
-        layers.append(
-            LayerSpec("pointer", t("layer_selection", options.lang), markers_content(markers, rings), control=False)
-        )
     return layers

@@ -121,6 +121,9 @@ def marker_size(floor_area_m2: float, minimum_m2: float | None) -> int:
 
 #: the map's own styles (legend, facility icons, notices), added to the page's header
 CSS = """<style>
+.planner-cluster { background: rgba(38,50,56,.82); color: #fff; border: 2px solid #fff; border-radius: 50%;
+  text-align: center; font-size: 11px; font-weight: 600; box-shadow: 0 1px 3px rgba(0,0,0,.4); }
+.planner-pixelated { image-rendering: pixelated; }
 .leaflet-container { background: #f2f1ec; font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
   "Helvetica Neue", Arial, sans-serif; }
 .planner-legend { background: rgba(255,255,255,.94); padding: 6px 9px; border-radius: 6px; font-size: 11px;

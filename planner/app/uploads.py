@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -23,8 +24,9 @@ from planner.ingest import files as planner_io
 from planner.ingest.study import Study, load_study
 from planner.rules.model import Rulebook, load_rulebook
 
-#: largest uploaded file (bytes); Streamlit's server.maxUploadSize should say the same
-MAX_UPLOAD_MB = 100
+#: largest uploaded file (MB); Streamlit's server.maxUploadSize says the same. ``planner app
+#: --max-upload MB`` raises both (through PLANNER_MAX_UPLOAD_MB)
+MAX_UPLOAD_MB = int(os.environ.get("PLANNER_MAX_UPLOAD_MB") or 100)
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 #: zips: largest total expansion and expansion ratio accepted before reading
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024

@@ -192,6 +192,14 @@ def _app_args(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--port", type=int, default=8501, help="port to serve on")
     p.add_argument("--headless", action="store_true", help="do not open a browser window")
+    p.add_argument(
+        "--max-upload",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="largest study the upload panel accepts, in MB (Streamlit's default: 200; a whole city's "
+        "GeoPackage can be larger)",
+    )
     p.set_defaults(func=_run_app)
 
 
@@ -211,6 +219,11 @@ def _run_app(args: argparse.Namespace) -> int:
     cmd += ["--server.port", str(args.port)]
     if args.headless:
         cmd += ["--server.headless", "true"]
+    if args.max_upload is not None:
+        if args.max_upload <= 0:
+            raise PlannerError(f"--max-upload must be a positive number of MB, got {args.max_upload}")
+        cmd += ["--server.maxUploadSize", str(args.max_upload)]
+        env["PLANNER_MAX_UPLOAD_MB"] = str(args.max_upload)  # planner's own check of uploads
     return appserver.run_child(cmd, cwd=app.parent, env=env)
 
 

@@ -14,8 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from planner.errors import InputError
 from planner.ingest import crs as crs_mod
@@ -169,7 +171,9 @@ def load_study(
     vlog = validate.ValidationLog()
     vlog.records.extend(quality.import_records(path))  # what an import merged or marked provisional
     where = {k: (str(f), layer or Path(f).stem) for k, (f, layer) in files.items()}
-    raw: dict[str, gpd.GeoDataFrame] = {}
+    raw: dict[str, gpd.GeoDataFrame] = {}  # layers in WGS84 (all but large projected ones)
+    # large layers in a projected CRS of their own: converted in one pass (see _via_wgs84)
+    kept: dict[str, tuple[gpd.GeoDataFrame, crs_mod.CRSOption | None, crs_mod.CRSOption | None]] = {}
     sources = []
     converted: dict[str, str | None] = {}
     for kind, (file, layer) in files.items():
@@ -184,7 +188,12 @@ def load_study(
             for canonical, used, other in duplicates:
                 vlog.add(kind, [other], "duplicate_column", "flagged", detail=f"'{used}' used as {canonical}")
             default = declared.default
-        raw[kind], converted[kind] = prepare_layer(kind, gdf, stated=stated, default=default, where=where[kind])
+        if kind in _ALWAYS_WGS84 or not _projected_as_stored(gdf, stated):
+            raw[kind], converted[kind] = prepare_layer(kind, gdf, stated=stated, default=default, where=where[kind])
+        else:
+            _require_features(gdf, where[kind])
+            kept[kind] = (gdf, stated, default)
+            converted[kind] = layer_crs.offset_applied(gdf, stated, default)
         sources.append(SourceInfo(kind, str(file), _mtime(file), len(gdf)))
     return assemble_study(
         raw,
@@ -196,6 +205,7 @@ def load_study(
         name=name or _default_name(path, files),
         streets_from_osm="streets" in files and _is_osm("streets", files["streets"][0]),
         vlog=vlog,
+        kept=kept,
     )
 
 
@@ -212,12 +222,16 @@ def prepare_layer(
     Shared by :func:`load_study` and :func:`planner.ingest.postgis.load_study_from_db`: every
     source goes through the same checks. ``where`` is (file or source, layer) for messages.
     """
+    _require_features(gdf, where)
+    wgs84 = crs_mod.to_wgs84(gdf, declared=stated, default=default, file=where[0], layer=where[1], kind=kind)
+    return wgs84, layer_crs.offset_applied(gdf, stated, default)
+
+
+def _require_features(gdf: gpd.GeoDataFrame, where: tuple[str, str]) -> None:
     if gdf.empty:
         raise InputError(
             "the layer has no features; fill it, or leave it out if it is optional", file=where[0], layer=where[1]
         )
-    wgs84 = crs_mod.to_wgs84(gdf, declared=stated, default=default, file=where[0], layer=where[1], kind=kind)
-    return wgs84, layer_crs.offset_applied(gdf, stated, default)
 
 
 def assemble_study(
@@ -231,11 +245,13 @@ def assemble_study(
     name: str,
     streets_from_osm: bool,
     vlog: validate.ValidationLog,
+    kept: dict[str, tuple[gpd.GeoDataFrame, crs_mod.CRSOption | None, crs_mod.CRSOption | None]] | None = None,
 ) -> Study:
     """The validation funnel after reading: one metric CRS, each layer checked, offsets flagged.
 
     ``raw`` holds the layers from :func:`prepare_layer` (WGS84), ``communities`` and
-    ``facilities`` at least.
+    ``facilities`` at least; ``kept`` large layers in a projected CRS of their own, as read
+    with their stated and default CRS, converted in one pass (:func:`_via_wgs84`).
     """
     option = crs_mod.parse_crs_option(crs)
     target = option.crs if option is not None else crs_mod.local_metric_crs(raw["communities"])
@@ -244,6 +260,7 @@ def assemble_study(
             f"the analysis CRS must be metric (metres), got {target.name}; leave --crs out for automatic UTM"
         )
     metric = {k: v.to_crs(target) for k, v in raw.items()}
+    metric.update({k: _via_wgs84(v[0], target, v[1], v[2], where[k], k) for k, v in (kept or {}).items()})
     comm = _communities(metric["communities"], where["communities"], rulebook, vlog)
     fac = _facilities(metric["facilities"], comm, rulebook, where["facilities"], vlog)
     study = Study(
@@ -263,6 +280,52 @@ def assemble_study(
         points: dict[str, gpd.GeoDataFrame] = {kind: raw[kind] for kind in ("facilities", "candidates") if kind in raw}
         layer_crs.flag_offsets(points, study.streets, converted, streets_from_osm=study.streets_from_osm, log=vlog)
     return replace(study, validation=vlog.frame())
+
+
+#: layers always converted to WGS84: the metric CRS is chosen from the communities, and the
+#: offset check compares facilities and candidates with the streets in WGS84
+_ALWAYS_WGS84 = ("communities", "facilities", "candidates")
+
+
+def _projected_as_stored(gdf: gpd.GeoDataFrame, stated: crs_mod.CRSOption | None) -> bool:
+    """Whether a layer keeps its own projected CRS (no offset conversion applies to it)."""
+    return gdf.crs is not None and gdf.crs.is_projected and (stated is None or stated.offset is None)
+
+
+def _via_wgs84(
+    gdf: gpd.GeoDataFrame,
+    target: pyproj.CRS,
+    stated: crs_mod.CRSOption | None,
+    default: crs_mod.CRSOption | None,
+    where: tuple[str, str],
+    kind: str,
+) -> gpd.GeoDataFrame:
+    """A projected layer in the analysis CRS, through WGS84 as every layer goes, in one pass.
+
+    The numbers are those of ``to_wgs84(gdf).to_crs(target)`` bit for bit (the same two
+    pyproj transformations of the same coordinates; a layer already in ``target`` moves by
+    about 1e-9 m, and keeping that keeps every result, such as which community a cell on a
+    shared boundary falls in, as it was), but the geometries are rebuilt once instead of
+    twice and no WGS84 copy is kept. The checks of :func:`~planner.ingest.crs.to_wgs84` are
+    made on the coordinates in WGS84: when one falls outside longitude/latitude, the layer
+    goes through ``to_wgs84``, which raises its error.
+    """
+    def to_wgs84(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return crs_mod.to_wgs84(layer, declared=stated, default=default, file=where[0], layer=where[1], kind=kind)
+
+    to_wgs84(gdf.iloc[:1])  # its log messages about the stated CRS
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if shapely.has_z(geoms).any():
+        return to_wgs84(gdf).to_crs(target)
+    xy = shapely.get_coordinates(geoms)
+    lon, lat = pyproj.Transformer.from_crs(gdf.crs, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180.0) & (np.abs(lat) <= 90.0)
+    if not ok.all():
+        to_wgs84(gdf)  # raises
+    x, y = pyproj.Transformer.from_crs(4326, target, always_xy=True).transform(lon, lat)
+    moved = shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
+    return gdf.set_geometry(gpd.GeoSeries(moved, index=gdf.index, crs=target, name=gdf.geometry.name))
 
 
 def _what_is_there(path: str | Path | None) -> str:

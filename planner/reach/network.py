@@ -287,7 +287,11 @@ def snap_points(points: np.ndarray, net: Network, tree: shapely.STRtree, *, max_
     offset = np.full(n, np.nan)
     if n == 0:
         return Snap(segment, along, offset)
-    pt_idx, seg_idx = tree.query_nearest(points, max_distance=max_snap_m, all_matches=False)
+    # the unbounded search and a filter is faster than GEOS's bounded one (which first collects
+    # every segment within max_snap_m of each point) and picks the same segments
+    (pt_idx, seg_idx), gap = tree.query_nearest(points, return_distance=True, all_matches=False)
+    near = gap <= max_snap_m
+    pt_idx, seg_idx = pt_idx[near], seg_idx[near]
     if len(pt_idx):
         p = shapely.get_coordinates(points[pt_idx])
         a, b = net.xy[net.seg_u[seg_idx]], net.xy[net.seg_v[seg_idx]]
