@@ -288,3 +288,16 @@ def test_the_import_log_reaches_the_analysis_validation_csv(chengdu, tmp_path: P
     study = load_study(out)
     provisional = study.validation.loc[study.validation["reason"] == "provisional_community", "id"]
     assert set(provisional) == set(result.layers["communities"]["community_id"])
+
+
+def test_given_communities_are_kept_and_not_provisional(tmp_path: Path) -> None:
+    import shapely
+
+    comm = tmp_path / "communities.geojson"
+    box = shapely.box(104.059, 30.659, 104.062, 30.662)
+    gpd.GeoDataFrame({"社区名称": ["某社区"], "人口": [4000]}, geometry=[box], crs=4326).to_file(comm)
+    result = import_osm(_synthetic(tmp_path), tmp_path / "c.gpkg", communities=comm)
+    layer = result.layers["communities"]
+    assert layer["name"].tolist() == ["某社区"] and layer["population"].tolist() == [4000]
+    assert not layer["provisional"].any()
+    assert not (result.log["reason"] == "provisional_community").any()

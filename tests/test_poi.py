@@ -130,7 +130,7 @@ def test_wgs84_columns_are_not_converted(tmp_path: Path) -> None:
 def test_unrecognisable_table_asks_for_source(tmp_path: Path) -> None:
     src = tmp_path / "other.csv"
     pd.DataFrame({"name": ["a"], "lng": [104.0], "lat": [30.0]}).to_csv(src, index=False)
-    with pytest.raises(InputError, match=r"other\.csv.*--source amap"):
+    with pytest.raises(InputError, match=r"other\.csv.*amap or baidu, explicitly"):
         import_poi(src, tmp_path / "fac.gpkg")
 
 

@@ -292,7 +292,7 @@ def _provisional_communities(
     if len(faces) == 0:
         raise InputError(
             "no street block could be formed as a provisional community (the major streets enclose no block "
-            f"of at least {tagmap.min_block_area_m2:g} m²); give community boundaries with --communities"
+            f"of at least {tagmap.min_block_area_m2:g} m²); give a file of community boundaries"
         )
     floor = np.zeros(len(faces))
     res = buildings.loc[buildings["residential"]]

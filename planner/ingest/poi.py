@@ -165,7 +165,7 @@ def detect_source(df: pd.DataFrame, mapping: PoiMapping, *, file: str) -> str:
     if amap == baidu:
         raise InputError(
             "cannot tell whether this is an AMap or a Baidu export (AMap: a typecode column of six-digit codes; "
-            "Baidu: a uid column or a tag column like 教育培训;幼儿园); pass --source amap or --source baidu",
+            "Baidu: a uid column or a tag column like 教育培训;幼儿园); name the source, amap or baidu, explicitly",
             file=file,
         )
     return "amap" if amap else "baidu"

@@ -116,7 +116,7 @@ def _rules(data: Mapping[str, Any], where: str, rulebook: Rulebook) -> list[TagR
             if not is_skip and type_key not in rulebook.types:
                 raise InputError(
                     f"[[facility]] entry {i + 1} ({tags}) names the type {type_key!r}, which the rulebook does not "
-                    f"have; use one of {sorted(rulebook.types)} or add the type to a city rule file (--rules)",
+                    f"have; use one of {sorted(rulebook.types)} or add the type to a city rule file",
                     file=where,
                 )
             out.append(
