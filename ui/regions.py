@@ -90,11 +90,11 @@ def render(view: View) -> None:
         use_container_width=True,
         returned_objects=[],
     )
-    left, right = st.columns([1, 1.6])
-    left.markdown(f"**{t('rg_stations_heading', lang)}**")
-    left.dataframe(rv.station_table(got, lang), hide_index=True, width="stretch", key="rg_stations")
-    right.markdown(f"**{t('rg_communities_heading', lang)}**")
-    right.dataframe(rv.community_table(result, got, lang), hide_index=True, width="stretch", key="rg_communities")
+    # one table under the other, each the page's width: side by side they cut their last columns
+    st.markdown(f"**{t('rg_stations_heading', lang)}**")
+    st.dataframe(rv.station_table(got, lang), hide_index=True, width="stretch", key="rg_stations")
+    st.markdown(f"**{t('rg_communities_heading', lang)}**")
+    st.dataframe(rv.community_table(result, got, lang), hide_index=True, width="stretch", key="rg_communities")
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button(t("rg_dl_gpkg", lang), lambda: rv.regions_gpkg(got), "workstations-grids.gpkg", GPKG)
     d2.download_button(t("rg_dl_stations", lang), lambda: rv.stations_csv(got), "workstations.csv", "text/csv")

@@ -12,7 +12,7 @@ from planner.plan.regions import contiguity, partition
 from planner.plan.regions.staffing import grid_workers, organisation_number
 from planner.rules.model import Rulebook
 
-__all__ = ["add_level2", "community_table", "grid_frame", "number_grids"]
+__all__ = ["add_level2", "community_table", "grid_frame", "group_by_count", "number_grids"]
 
 
 def grid_frame(pieces: gpd.GeoDataFrame, rows: list[dict], comm, lo, hi, status_of) -> gpd.GeoDataFrame:
@@ -80,7 +80,7 @@ def add_level2(grids: gpd.GeoDataFrame, book: Rulebook, seed: int) -> gpd.GeoDat
     for cid, idx in grids.groupby("community_id", sort=False).groups.items():
         sub = grids.loc[idx]
         nb = [list(map(int, a)) for a in contiguity.neighbour_lists(contiguity.adjacency(sub.geometry.values))]
-        labels, ok = partition.group_by_count(nb, sub["households"].to_numpy(dtype=float), lo, hi, seed=seed)
+        labels, ok = group_by_count(nb, sub["households"].to_numpy(dtype=float), lo, hi, seed=seed)
         ids = [f"{cid}-L{lab + 1}" for lab in labels]
         grids.loc[idx, "parent_id"] = ids
         for lab in range(len(ok)):
@@ -132,3 +132,39 @@ def community_table(comm, grids, status_of, basis_of, book) -> pd.DataFrame:
             "basis": ids.map(basis_of).to_numpy(),
         }
     )
+
+
+def group_by_count(
+    neighbours: list[list[int]], measure: np.ndarray, lo: int, hi: int, *, seed: int = 0, restarts: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """Connected groups of ``lo``..``hi`` nodes each, balanced by ``measure``.
+
+    Each connected component is solved on its own; a component smaller than ``lo`` is one
+    group. Returns the group of each node and, per group, whether it meets the bounds.
+    """
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    m = len(neighbours)
+    rows = [v for v in range(m) for _ in neighbours[v]]
+    cols = [u for v in range(m) for u in neighbours[v]]
+    _, comp = connected_components(coo_array((np.ones(len(rows)), (rows, cols)), shape=(m, m)), directed=False)
+    labels = np.zeros(m, dtype=np.int64)
+    ok: list[bool] = []
+    for c in range(comp.max() + 1 if m else 0):
+        nodes = np.flatnonzero(comp == c)
+        if len(nodes) <= lo:
+            labels[nodes] = len(ok)
+            ok.append(len(nodes) == lo)  # smaller than the minimum: one group, flagged
+            continue
+        local = {int(v): i for i, v in enumerate(nodes)}
+        nb = [[local[u] for u in neighbours[v]] for v in nodes]
+        ks, _ = partition.region_counts(len(nodes), lo, hi)
+        sols = partition.solve_component(
+            nb, np.ones(len(nodes)), measure[nodes], lo, hi, ks, seed=seed + c, restarts=restarts, kicks=10
+        )
+        best = sols[min(sols, key=lambda k: (sols[k].violation, partition.cv(sols[k].sums(measure[nodes])), k))]
+        sizes = np.bincount(best.labels, minlength=best.k)
+        labels[nodes] = best.labels + len(ok)
+        ok.extend(bool(lo <= s <= hi) for s in sizes)
+    return labels, np.array(ok, dtype=bool)

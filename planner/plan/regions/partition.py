@@ -34,7 +34,7 @@ import numpy as np
 
 from planner.plan.regions.contiguity import is_connected
 
-__all__ = ["Solution", "cv", "group_by_count", "region_counts", "solve_component"]
+__all__ = ["Solution", "cv", "region_counts", "solve_component"]
 
 #: random moves per kick of the iterated local search (it alternates between this and twice as many)
 KICK_MOVES = 2
@@ -372,39 +372,3 @@ def _kicked(neighbours, sol: Solution, size, measure, lo, hi, rng, kicks: int, m
         if new.k == best.k and (new.violation, new.sum_sq) < (best.violation, best.sum_sq):
             best = new
     return best
-
-
-def group_by_count(
-    neighbours: list[list[int]], measure: np.ndarray, lo: int, hi: int, *, seed: int = 0, restarts: int = 3
-) -> tuple[np.ndarray, np.ndarray]:
-    """Connected groups of ``lo``..``hi`` nodes each, balanced by ``measure``.
-
-    Each connected component is solved on its own; a component smaller than ``lo`` is one
-    group. Returns the group of each node and, per group, whether it meets the bounds.
-    """
-    from scipy.sparse import coo_array
-    from scipy.sparse.csgraph import connected_components
-
-    m = len(neighbours)
-    rows = [v for v in range(m) for _ in neighbours[v]]
-    cols = [u for v in range(m) for u in neighbours[v]]
-    _, comp = connected_components(coo_array((np.ones(len(rows)), (rows, cols)), shape=(m, m)), directed=False)
-    labels = np.zeros(m, dtype=np.int64)
-    ok: list[bool] = []
-    for c in range(comp.max() + 1 if m else 0):
-        nodes = np.flatnonzero(comp == c)
-        if len(nodes) <= lo:
-            labels[nodes] = len(ok)
-            ok.append(len(nodes) == lo)  # smaller than the minimum: one group, flagged
-            continue
-        local = {int(v): i for i, v in enumerate(nodes)}
-        nb = [[local[u] for u in neighbours[v]] for v in nodes]
-        ks, _ = region_counts(len(nodes), lo, hi)
-        sols = solve_component(
-            nb, np.ones(len(nodes)), measure[nodes], lo, hi, ks, seed=seed + c, restarts=restarts, kicks=10
-        )
-        best = sols[min(sols, key=lambda k: (sols[k].violation, cv(sols[k].sums(measure[nodes])), k))]
-        sizes = np.bincount(best.labels, minlength=best.k)
-        labels[nodes] = best.labels + len(ok)
-        ok.extend(bool(lo <= s <= hi) for s in sizes)
-    return labels, np.array(ok, dtype=bool)
