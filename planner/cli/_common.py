@@ -73,8 +73,8 @@ def _study_args(p: argparse.ArgumentParser) -> None:
     _db_args(p)
 
 
-def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = None):
-    """Read the study named by the shared options and analyse it."""
+def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = None, candidates: str | None = None):
+    """Read the study named by the shared options (and a candidates file, if given) and analyse it."""
     import planner
     from planner.ingest.study import load_study
 
@@ -86,6 +86,7 @@ def _study_and_analysis(args: argparse.Namespace, bar: Any, name: str | None = N
         cells=args.cells,
         streets=args.streets,
         buildings=args.buildings,
+        candidates=candidates,
         input_crs=args.input_crs,
         crs=args.crs,
         rules=args.rules,

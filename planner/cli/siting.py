@@ -9,8 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 
-from planner.cli._common import _HelpFormatter, _progress_bar, _study_args
-from planner.cli.db import _study_loader
+from planner.cli._common import _HelpFormatter, _progress_bar, _study_and_analysis, _study_args
 
 
 def _site_args(sub: argparse._SubParsersAction) -> None:
@@ -73,36 +72,14 @@ def _no_c_stdout() -> Iterator[None]:
 
 
 def _run_site(args: argparse.Namespace) -> int:
-    import planner
-    from planner.ingest.study import load_study
     from planner.plan.siting import site, write_siting
 
     started = time.perf_counter()
     bar = _progress_bar(args.quiet)
     kind = args.candidates if args.candidates in ("auto", "study", "cells") else "study"
     try:
-        bar("reading the study", 0.0)
-        study = _study_loader(args, load_study)(
-            args.study,
-            communities=args.communities,
-            facilities=args.facilities,
-            cells=args.cells,
-            streets=args.streets,
-            buildings=args.buildings,
-            candidates=None if kind == args.candidates else args.candidates,
-            input_crs=args.input_crs,
-            crs=args.crs,
-            rules=args.rules,
-        )
-        result = planner.analyze(
-            study,
-            mode=args.mode,
-            cell_size_m=args.cell_size,
-            cell_shape=args.cell_shape,
-            max_snap_m=args.max_snap,
-            workers=args.workers,
-            progress=bar,
-        )
+        result = _study_and_analysis(args, bar, candidates=None if kind == args.candidates else args.candidates)
+        study = result.study
         bar("siting", 0.95)
         with _no_c_stdout():  # HiGHS prints a banner on the C-level stdout when it starts
             answer = site(
