@@ -2,9 +2,10 @@
 
 Two communities on a straight line (UTM 48N): A with 60岁以上人口 = 30 (a Chinese column name,
 read through the alias mechanism) over cells of 10 and 50 residents, B without a count over a
-cell of 100 residents. Elderly per cell: A's share is 30 / 60 = 0.5, so 5 and 25 (community
-counts); B takes the census share of the rulebook, 0.187 (18.7). Kindergarten: no 3-6 column,
-the census share everywhere; community service: all residents.
+cell of 100 residents (340 m from the one day-care centre, outside its 300 m). Elderly per
+cell: A's share is 30 / 60 = 0.5, so 5 and 25 (community counts); B takes the census share of
+the rulebook, 0.187 (18.7). Kindergarten: no 3-6 column, the census share everywhere;
+community service: all residents.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shapely
 from conftest import TOY_CRS, X0, Y0, write_gpkg
 
 import planner
+from planner import naming
 from planner.assess.groups import cell_demand, demand_groups, group_of, tier_distance_m, walk_distance_m
 from planner.errors import RulebookError
 from planner.rules.model import load_rulebook
@@ -32,7 +34,7 @@ def study(tmp_path_factory):
     )
     cells = gpd.GeoDataFrame(
         {"cell_id": ["a0", "a1", "b0"], "population": [10, 50, 100]},
-        geometry=[shapely.Point(X0 + x, Y0) for x in (0, 100, 250)],
+        geometry=[shapely.Point(X0 + x, Y0) for x in (0, 100, 340)],
         crs=TOY_CRS,
     )
     fac = gpd.GeoDataFrame(
@@ -121,3 +123,18 @@ def test_bad_group_tables():
     no_all = {k: v for k, v in book.tables["demand_groups"].items() if k != "all"}
     with pytest.raises(RulebookError, match=r"no \[demand_groups.all\]"):
         demand_groups(dataclasses.replace(book, tables={**book.tables, "demand_groups": no_all}))
+
+
+def test_group_coverage(study):
+    """Elderly within 300 m: A's 30 (share 1), none of B's 18.7; kindergartens: no group column for them."""
+    result = planner.analyze(study, mode="euclidean")
+    comm = result.communities.set_index("community_id")
+    assert comm.loc["A", naming.group_covered("elderly_day_care")] == 30
+    assert comm.loc["A", naming.share_group_covered("elderly_day_care")] == 1.0
+    assert comm.loc["B", naming.group_covered("elderly_day_care")] == 0
+    assert comm.loc["B", naming.share_group_covered("elderly_day_care")] == 0.0
+    assert naming.group_covered("community_service") not in comm.columns  # all residents: pop_covered says it
+    assert comm.loc["A", naming.pop_covered("elderly_day_care")] == 60  # unchanged
+    district = result.summary["group_coverage"]["elderly_day_care"]
+    assert district["group_residents"] == 49 and district["group_covered"] == 30
+    assert district["demand_basis"] == "census_share;community_counts"
