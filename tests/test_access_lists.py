@@ -115,3 +115,22 @@ def test_cli_access_lists_gravity_group(tmp_path, line, capsys):
     assert set(cells["group"]) == {"elderly"} and set(cells["demand_basis"]) == {"community_counts"}
     lists = pd.read_csv(out / "three_lists.csv", encoding="utf-8-sig")
     assert lists.columns.tolist() == list(COLUMNS)
+
+
+def test_no_standard_no_area_counts_facilities(line):
+    """A kindergarten without floor area (no standard): counted in facilities, not refused."""
+    fac = line.study.facilities
+    kg = fac.iloc[[0]].assign(facility_id="K", type="kindergarten", floor_area_m2=np.nan)
+    more = planner.analysis.with_facilities(line, gpd.GeoDataFrame(pd.concat([fac, kg]), crs=fac.crs))
+    row = three_lists(more, types=["kindergarten"]).iloc[0]
+    assert row["supply_unit"] == "facilities" and row["facilities_in_reach"] == 1
+    assert row["supply"] == pytest.approx(1.0)  # the one community takes all of it
+
+
+def test_standard_needs_the_supply_column(line):
+    from planner.assess.access import AccessError
+
+    fac = line.study.facilities.assign(floor_area_m2=[600.0, np.nan, 500.0])
+    holes = planner.analysis.with_facilities(line, fac)
+    with pytest.raises(AccessError, match=r"have no 'floor_area_m2' value.*F2"):
+        three_lists(holes, types=[TYPE])

@@ -11,7 +11,9 @@
   households, against the rulebook's standard (``[service_standards]``,
   ``per_100_households_m2`` or ``per_100_households_places``), and the shortfall
   ``max(0, standard - supply per 100 households) × households / 100`` in m² or places (NaN
-  without a standard or without households).
+  without a standard or without households). A type without a standard whose facilities
+  lack the supply column is counted in facilities (``supply_unit`` = ``facilities``); a type
+  with a standard needs the column (:class:`~planner.assess.access.AccessError` says so).
 """
 
 from __future__ import annotations
@@ -92,13 +94,24 @@ def three_lists(result: Analysis, types: Iterable[str] | None = None) -> pd.Data
         else np.full(len(comm), np.nan)
     )
     frames = []
+    fac = result.study.facilities
     for key in types if types is not None else book.types:
         value, column, unit = standard(book, key)
+        if np.isnan(value) and not _complete(fac, key, column):
+            column, unit = "count", "facilities"  # no standard to meet: count the facilities
         answer = access(result, type=key, supply=column, demand="group")
         frames.append(_one_type(answer, comm["community_id"], households, value, unit))
     if not frames:
         return pd.DataFrame(columns=[*COLUMNS, "demand_basis"])
     return pd.concat(frames, ignore_index=True)
+
+
+def _complete(fac: pd.DataFrame, key: str, column: str) -> bool:
+    """Whether every facility of the type has a value in the supply column."""
+    if column not in fac.columns:
+        return False
+    values = pd.to_numeric(fac.loc[fac["type"] == key, column], errors="coerce")
+    return bool(values.notna().all())
 
 
 def _one_type(answer: AccessResult, ids: pd.Series, households: np.ndarray, value: float, unit: str) -> pd.DataFrame:
