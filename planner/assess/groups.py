@@ -131,19 +131,24 @@ def cell_demand(
     share = np.full(len(cells), group.share.value)
     basis = np.full(len(cells), BASES[2], dtype=object)
     if group.column and group.column in communities.columns:
-        ids = cells["community_id"].to_numpy()
-        resident = pd.Series(population).groupby(ids).sum()
-        counts = pd.to_numeric(communities[group.column], errors="coerce")
-        counts.index = communities["community_id"].to_numpy()
-        counts = counts[~counts.index.duplicated()]
-        count = pd.Series(ids).map(counts).to_numpy(dtype=float)
-        total = pd.Series(ids).map(resident).to_numpy(dtype=float)
+        # integer codes, not a groupby on the id strings: this runs once per type and per what-if
+        codes, uniques = pd.factorize(cells["community_id"].to_numpy())
+        ok = codes >= 0
+        resident = np.bincount(codes[ok], weights=population[ok], minlength=len(uniques))
+        counts = pd.to_numeric(communities[group.column], errors="coerce").to_numpy(dtype=float)
+        where = pd.Index(communities["community_id"].to_numpy()).get_indexer(uniques)
+        per_code = np.full(len(uniques), np.nan)
+        per_code[where >= 0] = counts[where[where >= 0]]
+        count = np.full(len(cells), np.nan)
+        count[ok] = per_code[codes[ok]]
+        total = np.zeros(len(cells))
+        total[ok] = resident[codes[ok]]
         known = np.isfinite(count)
         share[known] = np.divide(count[known], total[known], out=np.zeros(int(known.sum())), where=total[known] > 0)
         basis[known] = BASES[1]
-    log.debug(
-        "demand of %s (%s): %s", type_key, group.key, dict(zip(*np.unique(basis, return_counts=True), strict=True))
-    )
+        log.debug(
+            "demand of %s (%s): %d of %d cells from community counts", type_key, group.key, known.sum(), len(cells)
+        )
     return population * share, basis
 
 

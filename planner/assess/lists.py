@@ -24,10 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from planner.analysis import Analysis
-from planner.assess.access import AccessResult, access
+from planner.assess.access import _radius, _supply, two_step
+from planner.assess.groups import cell_demand, group_of
 from planner.outputs import check_out_dir, for_file, write_atomic
+from planner.reach.engine import _points
 from planner.rules.model import Rulebook
 
 __all__ = ["COLUMNS", "FILE", "standard", "three_lists", "write_three_lists"]
@@ -93,17 +96,28 @@ def three_lists(result: Analysis, types: Iterable[str] | None = None) -> pd.Data
         if "households" in comm.columns
         else np.full(len(comm), np.nan)
     )
-    frames = []
     fac = result.study.facilities
+    cells = result.cells
+    ids = comm["community_id"]
+    code = pd.Index(ids.to_numpy()).get_indexer(cells["community_id"].to_numpy())
+    demand: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per group: residents per cell, basis per cell
+    frames = []
     for key in types if types is not None else book.types:
         value, column, unit = standard(book, key)
         if np.isnan(value) and not _complete(fac, key, column):
             column, unit = "count", "facilities"  # no standard to meet: count the facilities
-        answer = access(result, type=key, supply=column, demand="group")
-        frames.append(_one_type(answer, comm["community_id"], households, value, unit))
+        group = group_of(book, key)
+        if group not in demand:
+            demand[group] = cell_demand(cells, comm, book, key)
+        weight, basis = demand[group]
+        sites = fac.loc[fac["type"] == key]
+        reach = result.engine.within(_points(sites), _radius(book, key, None))
+        cell_access = two_step(reach, _supply(sites, column, key), weight)[0]
+        frame = _one_type(code, len(ids), weight, basis, cell_access, reach, households, value)
+        frames.append(frame.assign(community_id=ids.to_numpy(), type_key=key, group=group, supply_unit=unit))
     if not frames:
         return pd.DataFrame(columns=[*COLUMNS, "demand_basis"])
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True)[[*COLUMNS, "demand_basis"]]
 
 
 def _complete(fac: pd.DataFrame, key: str, column: str) -> bool:
@@ -114,40 +128,48 @@ def _complete(fac: pd.DataFrame, key: str, column: str) -> bool:
     return bool(values.notna().all())
 
 
-def _one_type(answer: AccessResult, ids: pd.Series, households: np.ndarray, value: float, unit: str) -> pd.DataFrame:
-    cells = answer.cells
-    comm = answer.communities.set_index("community_id").reindex(ids.to_numpy())
-    supply = comm["demand"].to_numpy(dtype=float) * comm["access"].fillna(0.0).to_numpy(dtype=float)
-    ok = np.isfinite(households) & (households > 0)
-    per_100 = np.divide(supply * 100.0, households, out=np.full(len(ids), np.nan), where=ok)
+def _one_type(
+    code: np.ndarray,
+    n: int,
+    weight: np.ndarray,
+    basis: np.ndarray,
+    cell_access: np.ndarray,
+    reach: sp.csr_array,
+    households: np.ndarray,
+    value: float,
+) -> pd.DataFrame:
+    """The numbers of one type per community (code: the community of each cell, -1 for none)."""
+    ok = code >= 0
+    residents = np.bincount(code[ok], weights=weight[ok], minlength=n)
+    supply = np.bincount(code[ok], weights=(weight * cell_access)[ok], minlength=n)
+    good = np.isfinite(households) & (households > 0)
+    per_100 = np.divide(supply * 100.0, households, out=np.full(n, np.nan), where=good)
     shortfall = np.maximum(value - per_100, 0.0) * households / 100.0  # NaN without standard or households
+    first = np.full(n, basis[0] if len(basis) else "census_share", dtype=object)
+    first[code[ok][::-1]] = basis[ok][::-1]  # each community's first cell's basis (the last write wins)
     return pd.DataFrame(
         {
-            "community_id": ids.to_numpy(),
-            "type_key": answer.type,
-            "group": answer.group,
-            "demand_residents": comm["demand"].fillna(0.0).to_numpy(dtype=float),
+            "demand_residents": residents,
             "demand_households": households,
-            "facilities_in_reach": _in_reach(answer, cells, ids),
+            "facilities_in_reach": _in_reach(reach, code, weight, n),
             "supply": supply,
-            "supply_unit": unit,
             "supply_per_100_households": per_100,
             "standard_per_100_households": value,
             "shortfall": shortfall,
-            "demand_basis": comm["demand_basis"].to_numpy(),
+            "demand_basis": first,
         }
     )
 
 
-def _in_reach(answer: AccessResult, cells: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+def _in_reach(reach: sp.csr_array, code: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
     """Per community, the facilities within the radius of at least one of its cells with demand."""
-    if answer.reach is None or answer.reach.nnz == 0:
-        return np.zeros(len(ids), dtype=np.int64)
-    coo = answer.reach.tocoo()
-    code = pd.Index(ids.to_numpy()).get_indexer(cells["community_id"].to_numpy())
-    keep = (cells["demand"].to_numpy(dtype=float)[coo.col] > 0) & (code[coo.col] >= 0)
-    pairs = np.unique(np.stack([code[coo.col[keep]], coo.row[keep]]), axis=1)
-    return np.bincount(pairs[0], minlength=len(ids)).astype(np.int64)
+    coo = sp.coo_array(reach)
+    keep = (weight[coo.col] > 0) & (code[coo.col] >= 0)
+    # a facilities × communities matrix: converting to CSR sums duplicate pairs, so the stored
+    # entries are the distinct (facility, community) pairs (no sort of millions of pairs)
+    pairs = sp.csr_array((np.ones(int(keep.sum())), (coo.row[keep], code[coo.col[keep]])), shape=(reach.shape[0], n))
+    pairs.sum_duplicates()
+    return np.bincount(pairs.indices, minlength=n).astype(np.int64)
 
 
 def write_three_lists(table: pd.DataFrame, out_dir: str | Path, study=None) -> Path:
