@@ -117,6 +117,7 @@ def test_cli(tmp_path, line, capsys):
     assert comm["pop_complete_5_minute"].tolist() == [10]
     table = pd.read_csv(out / "tiers.csv", encoding="utf-8-sig")
     assert table["type_key"].tolist()[:5] == list(FIVE)
+    assert table.set_index("type_key").loc["kindergarten", "group"] == "children_3_6"
     lists = pd.read_csv(out / "three_lists.csv", encoding="utf-8-sig")
     assert len(lists) == len(line.study.rulebook.types)
     assert "5-minute (300 m, 5 types): 10 of 60 residents complete" in capsys.readouterr().out

@@ -43,6 +43,8 @@ class Tier:
     types: tuple[str, ...]
     #: per type, the walking distance (m) of the group it serves
     type_distance_m: dict[str, float]
+    #: per type, the group it serves (:func:`planner.assess.groups.group_of`)
+    type_group: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,13 @@ class TiersResult:
                 "minutes": t.minutes,
                 "distance_m": t.distance_m,
                 "type_key": k,
+                "group": t.type_group[k],
                 "type_distance_m": t.type_distance_m[k],
             }
             for t in self.tiers
             for k in t.types
         ]
-        return pd.DataFrame(rows, columns=["tier", "minutes", "distance_m", "type_key", "type_distance_m"])
+        return pd.DataFrame(rows, columns=["tier", "minutes", "distance_m", "type_key", "group", "type_distance_m"])
 
 
 def life_circles(book: Rulebook) -> tuple[Tier, ...]:
@@ -92,8 +95,9 @@ def life_circles(book: Rulebook) -> tuple[Tier, ...]:
             continue
         minutes = book.number(raw["minutes"], f"life_circles.{key}.minutes").value
         distance = book.number(raw["distance_m"], f"life_circles.{key}.distance_m").value
-        per_type = {t: tier_distance_m(book, key, group_of(book, t)) for t in types}
-        out.append(Tier(key, minutes, distance, types, per_type))
+        groups = {t: group_of(book, t) for t in types}
+        per_type = {t: tier_distance_m(book, key, groups[t]) for t in types}
+        out.append(Tier(key, minutes, distance, types, per_type, groups))
     return tuple(sorted(out, key=lambda t: t.minutes))
 
 
