@@ -129,3 +129,11 @@ def test_cli_refuses_input(tmp_path, line, capsys):
     afile.write_text("x")
     assert main(["tiers", src, "--mode", "euclidean", "--out", str(afile)]) == 2
     assert "exists and is not a folder" in capsys.readouterr().err
+
+
+def test_tier_map_of_point_cells(line):
+    """The app's tier map joins the cells of each class into one shape, point cells too."""
+    from planner.app import access_view
+
+    html = access_view.tier_map(line, tiers(line), "5-minute", "zh").get_root().render()
+    assert "五分钟生活圈" in html and access_view.TIER_COLOURS["complete"] in html

@@ -14,8 +14,10 @@ All text comes from :mod:`planner.i18n` and the rulebook, in both languages.
 from __future__ import annotations
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Element
 
 from planner import naming
@@ -97,8 +99,15 @@ def tier_map(
     m = base_map(result, assets=assets)
     share = answer.cells[naming.tier_share_types(tier)].to_numpy(dtype=float)
     state = np.where(share >= 1.0, "complete", np.where(share > 0, "partial", "none"))
-    cells = result.cells[["cell_id", "geometry"]].assign(colour=[TIER_COLOURS[s] for s in state])
-    cells = cells.loc[answer.cells["population"].to_numpy() > 0]
+    # one shape per class, not one per cell: the cells tile the district, so a coverage union
+    # is cheap, and the page gets three features instead of 100,000
+    lived = answer.cells["population"].to_numpy() > 0
+    geoms = result.cells.geometry.values
+    keys = [s for s in TIER_COLOURS if (lived & (state == s)).any()]
+    polygons = bool(np.isin(shapely.get_type_id(geoms), (3, 6)).all())  # point cells: a plain union
+    union = shapely.coverage_union_all if polygons else shapely.union_all
+    shapes = [union(geoms[lived & (state == s)]) for s in keys]
+    cells = gpd.GeoDataFrame({"colour": [TIER_COLOURS[s] for s in keys]}, geometry=shapes, crs=result.cells.crs)
     folium.GeoJson(
         _wgs84(cells).to_json(),
         name=t("tier_layer", lang, tier=tier_name(tier, lang)),
