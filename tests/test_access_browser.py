@@ -14,9 +14,12 @@ from test_browser import ARTIFACTS, MAP_FRAME, app_url, browser  # noqa: F401 (f
 pytestmark = pytest.mark.slow
 
 
+#: the tab's map is an HTML component (the page's one streamlit-folium iframe is the main map)
+ACCESS_FRAME = 'iframe[title="st.iframe"]'
+
+
 def _access_frame(page):
-    # the main map is the first streamlit-folium iframe; the tab's map the last one
-    return page.frame_locator(MAP_FRAME).last
+    return page.frame_locator(ACCESS_FRAME).first
 
 
 def test_access_tab_in_chromium(app_url, browser):  # noqa: F811
@@ -25,7 +28,7 @@ def test_access_tab_in_chromium(app_url, browser):  # noqa: F811
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(app_url)
-    page.frame_locator(MAP_FRAME).first.locator(".leaflet-interactive").first.wait_for(timeout=120_000)
+    page.frame_locator(MAP_FRAME).locator(".leaflet-interactive").first.wait_for(timeout=120_000)
     page.get_by_role("tab", name="Access and life circles").click()
     frame = _access_frame(page)
     frame.locator(".planner-access-legend").wait_for(timeout=60_000)
@@ -42,5 +45,6 @@ def test_access_tab_in_chromium(app_url, browser):  # noqa: F811
     page.wait_for_timeout(2000)
     page.screenshot(path=str(ARTIFACTS / "access-zh.png"), full_page=True)
     assert "完整" in frame.locator(".planner-access-legend").inner_text()
+    assert page.locator(MAP_FRAME).count() == 1  # the main map's tests find it alone
     assert not errors, errors
     page.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
+import streamlit.components.v1 as components
 
 import planner
 from planner.app import access_view, dashboard
@@ -15,6 +15,8 @@ from ui.panel import View
 from ui.state import Key, k, state
 
 TITLE = "tab_access"
+#: the tab's map, a plain HTML component (the page's one streamlit-folium map is the main map)
+MAP_HEIGHT = 520
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -53,12 +55,8 @@ def render(view: View) -> None:
         st.caption(
             t("access_caption", lang, type=book.types[view.focus].name(lang), group=group, radius=answer.radius_m)
         )
-        st_folium(
-            access_view.access_map(result, answer, lang, assets=assets),
-            key="access_map",
-            height=520,
-            use_container_width=True,
-            returned_objects=[],
+        components.html(
+            access_view.access_map(result, answer, lang, assets=assets).get_root().render(), height=MAP_HEIGHT
         )
         st.dataframe(access_view.access_table(result, answer, lang), width="stretch")
     else:
@@ -70,12 +68,8 @@ def render(view: View) -> None:
             key="access_tier",
         )
         st.caption(t("tier_caption", lang))
-        st_folium(
-            access_view.tier_map(result, answer_t, tier, lang, assets=assets),
-            key="tier_map",
-            height=520,
-            use_container_width=True,
-            returned_objects=[],
+        components.html(
+            access_view.tier_map(result, answer_t, tier, lang, assets=assets).get_root().render(), height=MAP_HEIGHT
         )
         st.dataframe(access_view.tier_table(result, answer_t, lang), width="stretch")
     community = state.widget(k(Key.COMMUNITY))
