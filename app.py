@@ -21,7 +21,7 @@ import streamlit as st
 import planner
 from planner.i18n import app_message, mode_name, t
 from planner.plan import scenario as sc
-from ui import communities, compare, coverage, downloads, quality, regions, siting
+from ui import access, communities, compare, coverage, downloads, quality, regions, siting
 from ui.guard import shown_safely
 from ui.loading import evaluate_scenario, load
 from ui.mapview import draw_map, kpi_row, map_options
@@ -46,7 +46,7 @@ button p { white-space: normal; }
 </style>"""
 
 #: the tabs under the map, in order
-TABS: tuple[Panel, ...] = (communities, coverage, siting, regions, compare, downloads, quality)  # type: ignore[assignment]
+TABS: tuple[Panel, ...] = (communities, coverage, access, siting, regions, compare, downloads, quality)  # type: ignore[assignment]
 
 
 def study_caption(result: planner.Analysis, seconds: float, lang: str) -> str:

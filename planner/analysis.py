@@ -215,6 +215,7 @@ def evaluate(
     fac_out["snap_distance_m"] = fsnap.offset if fsnap is not None else np.nan
     comm = study.communities
     comm_cov = coverage.community_coverage(out_cells, comm["community_id"], book.types)
+    comm_cov = comm_cov.join(coverage.group_coverage(out_cells, comm, book, book.types))
     checks = compliance.community_checks(comm, fac_out, comm_cov, book)
     wide = compliance.wide_results(checks, book)
     comm_out = _community_table(comm, fac_out, comm_cov, wide, book)
@@ -388,6 +389,7 @@ def _summary(study: Study, options: Options, cells, comm, fac, checks, validatio
             "facilities": {k: int((fac["type"] == k).sum()) for k in book.types},
         },
         "coverage": _pieces_coverage(coverage.district_coverage(cells, book, book.types), pieces, network),
+        "group_coverage": coverage.district_group_coverage(cells, study.communities, book, book.types),
         "rules": rules,
         "network": network,
         "validation": {"records": len(validation), "by_reason": validation["reason"].value_counts().to_dict()},

@@ -524,3 +524,63 @@ def app_message(message: str, lang: str) -> str:
         text = template.format(**{k: t(k, lang) for k in keys})
         message = re.sub(pattern, text, message)
     return message
+
+
+#: the access and life-circle view (planner.app.access_view, ui/access.py) and the three lists
+LABELS.update(
+    {
+        "tab_access": ("Access and life circles", "可达性与生活圈"),
+        "access_view": ("Show", "显示"),
+        "access_view_access": ("Supply within reach (2SFCA)", "可达供给(两步移动搜寻法)"),
+        "access_view_tiers": ("Life circles", "生活圈"),
+        "access_caption": (
+            "{type}: floor area within reach of {group}, shared among the residents within each facility's "
+            "{radius:g} m (2SFCA), per 100 households.",
+            "{type}:{group}可达的建筑面积,按各设施{radius:g}米内的居民分摊(两步移动搜寻法),折算为每百户。",
+        ),
+        "access_layer": ("{type}: supply per 100 households", "{type}:每百户可达供给"),
+        "access_legend": ("{type}, m² per 100 households", "{type},每百户平方米"),
+        "access_none": ("none within reach", "无可达设施"),
+        "access_per_resident": ("m² per resident", "人均平方米"),
+        "access_per_100": ("m² per 100 households", "每百户平方米"),
+        "tier_choose": ("Life circle", "生活圈"),
+        "tier_layer": ("{tier}: cells", "{tier}:分析单元"),
+        "tier_complete": ("complete: every service of the circle within reach", "完整:生活圈内各类设施均可达"),
+        "tier_partial": ("partly: some services within reach", "部分:部分设施可达"),
+        "tier_none": ("none within reach", "均不可达"),
+        "tier_name_5_minute": ("5-minute life circle", "五分钟生活圈"),
+        "tier_name_10_minute": ("10-minute life circle", "十分钟生活圈"),
+        "tier_name_15_minute": ("15-minute life circle", "十五分钟生活圈"),
+        "tier_col_types": ("{tier}: services within reach %", "{tier}:设施可达比例%"),
+        "tier_col_complete": ("{tier}: residents in a complete circle %", "{tier}:完整生活圈居民比例%"),
+        "tier_caption": (
+            "Within reach: the nearest facility of each type within the circle's walking distance for the group "
+            "it serves (slower walkers, shorter distance).",
+            "可达:各类设施中最近者位于其服务人群的生活圈步行距离内(步行较慢的人群,距离较短)。",
+        ),
+        "lists_title": (
+            "Three lists of {name}: demand, resources, service balance",
+            "{name}的三张清单:需求、资源、服务",
+        ),
+        "lists_hint": (
+            "Choose a community beside the map to see its three lists.",
+            "在地图旁选择社区,查看其三张清单。",
+        ),
+        "list_type": ("Service", "设施类型"),
+        "list_group": ("Served group", "服务人群"),
+        "list_demand_residents": ("Residents of the group", "服务人群人数"),
+        "list_basis": ("How counted", "人数来源"),
+        "list_in_reach": ("Facilities within reach", "可达设施数"),
+        "list_supply": ("Supply", "供给量"),
+        "list_unit": ("Unit", "单位"),
+        "list_per_100": ("Per 100 households", "每百户"),
+        "list_standard": ("Standard per 100 households", "每百户标准"),
+        "list_shortfall": ("Shortfall", "缺口"),
+        "basis_all_residents": ("all residents", "全体居民"),
+        "basis_community_counts": ("community's own count", "社区统计人数"),
+        "basis_census_share": ("census share", "普查比例估算"),
+        "unit_m2": ("m²", "平方米"),
+        "unit_places": ("places", "个(床位/学位)"),
+        "unit_facilities": ("facilities", "处"),
+    }
+)

@@ -84,3 +84,37 @@ GRIDS_PROPOSED = "grids_proposed"
 GRID_WORKERS_NEEDED = "grid_workers_needed"
 #: staff minus the grid workers needed (negative: a shortfall)
 GRID_STAFF_GAP = "grid_staff_gap"
+
+
+def group_covered(type_key: str) -> str:
+    """Residents of the group a type serves (:mod:`planner.assess.groups`) within its radius."""
+    return f"group_covered_{type_key}"
+
+
+def share_group_covered(type_key: str) -> str:
+    """Share (0-1) of the group a type serves within its radius."""
+    return f"share_group_covered_{type_key}"
+
+
+def _tier_slug(tier: str) -> str:
+    return fold(tier)
+
+
+def tier_complete(tier: str) -> str:
+    """Whether every facility type of a life circle is within its walking distance (per cell)."""
+    return f"complete_{_tier_slug(tier)}"
+
+
+def tier_share_types(tier: str) -> str:
+    """Share (0-1) of a life circle's facility types within its walking distance."""
+    return f"share_types_{_tier_slug(tier)}"
+
+
+def tier_pop_complete(tier: str) -> str:
+    """Residents living in a complete life circle (per community)."""
+    return f"pop_complete_{_tier_slug(tier)}"
+
+
+def tier_share_complete(tier: str) -> str:
+    """Share (0-1) of residents living in a complete life circle (per community)."""
+    return f"share_complete_{_tier_slug(tier)}"

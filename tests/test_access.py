@@ -131,6 +131,48 @@ def test_gaussian_by_hand():
     np.testing.assert_allclose(got, [r1, (r1 + r2) * w, r2, 0.0])
 
 
+def test_gravity_by_hand():
+    """E2SFCA, gravity β = 1, d_min = 50, radius 100: W(0) = W(50) = 2, W(100) = 1."""
+    reach = sp.csr_array(
+        (np.array([0.0, 100.0, 100.0, 50.0]), np.array([0, 1, 1, 2]), np.array([0, 2, 4])), shape=(2, 4)
+    )
+    pop = np.array([10.0, 20, 30, 40])
+    got, demand, ratio = two_step(
+        reach, np.array([600.0, 300.0]), pop, decay="gravity", radius_m=100, exponent=1.0, min_distance_m=50.0
+    )
+    np.testing.assert_allclose(demand, [2 * 10 + 20, 20 + 2 * 30])
+    r1, r2 = 600 / 40, 300 / 80
+    np.testing.assert_allclose(ratio, [r1, r2])
+    np.testing.assert_allclose(got, [2 * r1, r1 + r2, 2 * r2, 0.0])
+
+
+def test_gravity_form_from_rulebook(hand):
+    """The exponent comes from the rulebook unless given, and is written with the form."""
+    got = access(hand, type=TYPE, method="e2sfca", decay="gravity", radius_m=100)
+    assert got.exponent == 1.0 and got.form()["exponent"] == 1.0
+    two = access(hand, type=TYPE, method="e2sfca", decay="gravity", radius_m=100, exponent=2.0)
+    assert two.exponent == 2.0
+    # F1 reaches x = 0 (W = (50/100)^-2 = 4) and x = 100 (W = 1): R1 = 600 / (40 + 20)
+    assert two.facilities.set_index("facility_id").loc["F1", "ratio"] == pytest.approx(600 / 60)
+    assert "exponent" not in access(hand, type=TYPE, radius_m=100).form()
+
+
+def test_demand_group(hand):
+    """demand="group": the community has no elderly count, so the census share 0.187 scales P_k.
+
+    Every R_j is divided by 0.187 and so is A_i; the supply within reach of the group's residents
+    per 100 households is unchanged (900 m² per 1,000 households).
+    """
+    got = access(hand, type=TYPE, radius_m=100, demand="group")
+    np.testing.assert_allclose(got.cells["access"], np.array([20.0, 26.0, 6.0, 0.0]) / 0.187, rtol=1e-12)
+    assert set(got.cells["demand_basis"]) == {"census_share"} and got.group == "elderly"
+    row = got.communities.iloc[0]
+    assert row["demand_basis"] == "census_share" and row["access_per_100_households"] == pytest.approx(90.0)
+    assert set(access(hand, type=TYPE, radius_m=100).cells["demand_basis"]) == {"all_residents"}
+    with pytest.raises(AccessError, match=r"demand must be one of all, group"):
+        access(hand, type=TYPE, demand="elderly")
+
+
 # ------------------------------------------------------------------------------- PySAL access
 
 pysal = pytest.importorskip("access", reason="the PySAL comparisons need access (pip install access)")
@@ -190,6 +232,16 @@ def test_sample_gaussian_equals_pysal(sample):
     fac = sample.study.facilities
     values = fac.loc[fac["type"] == TYPE, "floor_area_m2"].to_numpy(dtype=float)
     want = pysal_2sfca(sample, 500.0, values, weight_fn=pysal.weights.gaussian(250.0))
+    np.testing.assert_allclose(got.cells["access"], want, rtol=1e-9, atol=1e-12)
+
+
+def test_sample_gravity_equals_pysal(sample):
+    """PySAL's gravity weight (max(d, d_min) / s)^α with s = the radius and α = -β."""
+    got = access(sample, type=TYPE, method="e2sfca", decay="gravity", radius_m=500)
+    fac = sample.study.facilities
+    values = fac.loc[fac["type"] == TYPE, "floor_area_m2"].to_numpy(dtype=float)
+    want = pysal_2sfca(sample, 500.0, values, weight_fn=pysal.weights.gravity(500.0, -1.0, 50.0))
+    assert (want > 0).sum() > 10
     np.testing.assert_allclose(got.cells["access"], want, rtol=1e-9, atol=1e-12)
 
 

@@ -42,7 +42,7 @@ def test_every_tab_is_a_module_with_a_title_and_render() -> None:
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
     tabs = next(n.value for n in tree.body if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", None) == "TABS")
     names = [e.id for e in tabs.elts]  # type: ignore[attr-defined]
-    assert names == ["communities", "coverage", "siting", "regions", "compare", "downloads", "quality"]
+    assert names == ["communities", "coverage", "access", "siting", "regions", "compare", "downloads", "quality"]
     for name in names:
         module = ast.parse((UI / f"{name}.py").read_text(encoding="utf-8"))
         assigned = {t.id for n in module.body if isinstance(n, ast.Assign) for t in n.targets if hasattr(t, "id")}

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planner import naming
+from planner.assess.groups import ALL, cell_demand, group_of
 from planner.reach.engine import Nearest, ReachEngine
 from planner.reach.network import Network, Snap
 from planner.rules.model import Rulebook
@@ -125,6 +126,54 @@ def district_coverage(cells: pd.DataFrame, rulebook: Rulebook, types: Iterable[s
             "share_unreachable": unreachable / total if total > 0 else float("nan"),
             # the unreachable count as infinitely far: NaN when they are more than half the residents
             "median_distance_m": _weighted_median(np.where(reach, dist, np.inf), pop),
+        }
+    return out
+
+
+def group_types(rulebook: Rulebook, types: Iterable[str]) -> list[str]:
+    """The types among ``types`` that serve a group other than all residents (elderly, children...)."""
+    return [t for t in types if group_of(rulebook, t) != ALL]
+
+
+def group_coverage(
+    cells: pd.DataFrame, communities: pd.DataFrame, rulebook: Rulebook, types: Iterable[str]
+) -> pd.DataFrame:
+    """Residents of the group each type serves within its radius, per community (indexed by ``community_id``).
+
+    For the types of :func:`group_types` only (for the others the group is all residents and
+    ``pop_covered_<type>`` says it): ``group_covered_<type>`` (rounded) and
+    ``share_group_covered_<type>`` (NaN without group residents), the group residents from
+    :func:`planner.assess.groups.cell_demand`.
+    """
+    ids = communities["community_id"].to_numpy()
+    keys = group_types(rulebook, types)
+    out = pd.DataFrame(index=pd.Index(ids, name="community_id"))
+    for key in keys:
+        weight, _ = cell_demand(cells, communities, rulebook, key)
+        frame = pd.DataFrame(
+            {"community_id": cells["community_id"].to_numpy(), "g": weight, "c": weight * cells[naming.covered(key)]}
+        )
+        sums = frame.groupby("community_id").sum().reindex(ids, fill_value=0.0)
+        out[naming.group_covered(key)] = sums["c"].round().astype("int64").to_numpy()
+        out[naming.share_group_covered(key)] = (sums["c"] / sums["g"].where(sums["g"] > 0)).to_numpy()
+    return out
+
+
+def district_group_coverage(
+    cells: pd.DataFrame, communities: pd.DataFrame, rulebook: Rulebook, types: Iterable[str]
+) -> dict[str, dict[str, object]]:
+    """Per type of :func:`group_types`: its group, group residents, those covered, their share, and the demand basis."""
+    out: dict[str, dict[str, object]] = {}
+    for key in group_types(rulebook, types):
+        weight, basis = cell_demand(cells, communities, rulebook, key)
+        total = float(weight.sum())
+        covered = float((weight * cells[naming.covered(key)].to_numpy()).sum())
+        out[key] = {
+            "group": group_of(rulebook, key),
+            "group_residents": round(total),
+            "group_covered": round(covered),
+            "share_group_covered": covered / total if total > 0 else float("nan"),
+            "demand_basis": ";".join(sorted(set(basis))),
         }
     return out
 

@@ -27,7 +27,24 @@ def _access_args(sub: argparse._SubParsersAction) -> None:
         "--supply", choices=["floor_area_m2", "count", "capacity"], default="floor_area_m2", help="supply per facility"
     )
     p.add_argument("--radius", type=float, metavar="M", help="catchment radius in metres (default: the rulebook's)")
-    p.add_argument("--decay", choices=["step", "gaussian"], default="step", help="distance decay (e2sfca)")
+    p.add_argument("--decay", choices=["step", "gaussian", "gravity"], default="step", help="distance decay (e2sfca)")
+    p.add_argument(
+        "--exponent",
+        type=float,
+        metavar="BETA",
+        help="gravity decay exponent (default: the rulebook's access_decay.gravity_exponent)",
+    )
+    p.add_argument(
+        "--demand",
+        choices=["all", "group"],
+        default="all",
+        help="count all residents, or the group the type serves (elderly, children 3-6, school age)",
+    )
+    p.add_argument(
+        "--lists",
+        action="store_true",
+        help="also write three_lists.csv (demand, resources, service balance per community and type)",
+    )
     p.add_argument("--out", metavar="DIR", default="access", help="output folder (created if needed)")
     p.set_defaults(func=_run_access)
 
@@ -41,9 +58,20 @@ def _run_access(args: argparse.Namespace) -> int:
         result = _study_and_analysis(args, bar)
         bar("access", 0.95)
         answer = access(
-            result, type=args.type, method=args.method, supply=args.supply, radius_m=args.radius, decay=args.decay
+            result,
+            type=args.type,
+            method=args.method,
+            supply=args.supply,
+            radius_m=args.radius,
+            decay=args.decay,
+            demand=args.demand,
+            exponent=args.exponent,
         )
         written = write_access(answer, args.out, result.study)
+        if args.lists:
+            from planner.assess.lists import three_lists, write_three_lists
+
+            written["three_lists.csv"] = write_three_lists(three_lists(result), args.out, result.study)
     finally:
         bar.close()  # type: ignore[attr-defined]
     if not args.quiet:

@@ -35,6 +35,9 @@ SOURCE_KINDS = ("research", "document", "default")
 #: the kinds of community rule planner knows how to check (registered in :mod:`planner.rules.kinds`)
 RULE_KINDS = tuple(KINDS)
 
+#: rule-file tables kept as read (:attr:`Rulebook.tables`) and checked where they are used
+EXTRA_TABLES = ("demand_groups", "demand_types", "life_circles", "service_standards", "access_decay")
+
 
 @dataclass(frozen=True)
 class Number:
@@ -137,6 +140,13 @@ class Rulebook:
     #: numbers of the district's organisation (``[organisation]``): workstation sizes and staffing,
     #: the workload weights, grid workers per grid (used by :mod:`planner.plan.regions`)
     organisation: Mapping[str, Number] = field(default_factory=dict)
+    #: the raw tables of :data:`EXTRA_TABLES` (demand groups, walking speeds, life circles,
+    #: service standards, access decay), read by :mod:`planner.assess.groups`
+    tables: Mapping[str, Any] = field(default_factory=dict)
+
+    def number(self, raw: Any, where: str) -> Number:
+        """A ``{value, source, status}`` table of :attr:`tables` as a checked :class:`Number`."""
+        return _number(raw, where, self.sources, self.statuses, self.bases)
 
     def match_type(self, raw: object) -> str | None:
         """The facility type key for a raw type name from data, or None when unknown."""
@@ -388,5 +398,6 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         validation=checks,
         bases=bases,
         organisation=organisation,
+        tables={k: copy.deepcopy(data[k]) for k in EXTRA_TABLES if k in data},
     )
 
