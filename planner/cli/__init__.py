@@ -11,6 +11,7 @@ from planner.cli._common import EXIT_INPUT, _display_width, _pad
 from planner.cli.access import _access_args
 from planner.cli.district import _analyze_args, _app_args, _report_args
 from planner.cli.regions import _grids_args, _workstations_args
+from planner.cli.scale import analyze_many_args
 from planner.cli.siting import _site_args
 from planner.errors import PlannerError
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     _workstations_args(sub)
     _grids_args(sub)
     _access_args(sub)
+    analyze_many_args(sub)
     return parser
 
 
