@@ -36,6 +36,8 @@ from planner.rules.model import Rulebook
 #: a piece's name for communities with no value in the partition column
 MISSING = "(none)"
 #: the per-cell snapping columns a walking piece returns (the segment by its two end nodes)
+#: segments per quarter circle of the halo's buffer
+QUAD_SEGS = 8
 SNAP_COLUMNS = ("snap_ok", "snap_along", "snap_offset", "snap_ux", "snap_uy", "snap_vx", "snap_vy")
 
 
@@ -134,8 +136,12 @@ def within(frame: gpd.GeoDataFrame | None, region: np.ndarray, distance: float) 
         return np.zeros(0, dtype=np.int64)
     if not math.isfinite(distance):
         return np.arange(len(frame))
-    hits = frame.sindex.query(region, predicate="dwithin", distance=distance)[1]
-    return np.unique(hits)
+    # one buffered outline, then "intersects": far faster than "dwithin" on polygons. The
+    # buffer's polygon is drawn out to circumscribe the true round buffer, so it holds at
+    # least everything within ``distance`` (a superset keeps the halo exact)
+    outline = shapely.union_all(shapely.buffer(region, distance / math.cos(math.pi / (4 * QUAD_SEGS)) + 1e-6,
+                                               quad_segs=QUAD_SEGS))  # fmt: skip
+    return np.unique(frame.sindex.query(outline, predicate="intersects"))
 
 
 def make_job(
