@@ -168,12 +168,15 @@ def evaluate(
     types: Iterable[str] | None = None,
     generated: dt.datetime | None = None,
     progress: Progress | None = None,
+    reach: pd.DataFrame | None = None,
 ) -> Analysis:
     """Coverage and compliance for the study's facilities, on cells and an engine built once.
 
     With ``previous`` and ``types``, only those facility types' reach is recomputed and the
     others are taken from ``previous`` (what-if edits). ``generated`` is the summary's time
-    stamp (default: now).
+    stamp (default: now). ``reach``: the cells' ``dist_/nearest_/covered_<type>`` columns
+    computed elsewhere (:mod:`planner.scale` merges them from partitioned runs); the searches
+    are then skipped.
     """
     report = progress or (lambda stage, frac: None)
     book = study.rulebook
@@ -203,7 +206,7 @@ def evaluate(
         pieces = coverage.street_pieces(cells, engine.demand_snap, fac, fsnap, engine.network, book.types)
         _flag_cut_off(vlog, pieces, set(fac.loc[fsnap.ok, "type"]), book)
     keys = list(book.types) if previous is None or types is None else [t for t in book.types if t in set(types)]
-    cov = coverage.cell_coverage(
+    cov = reach if reach is not None else coverage.cell_coverage(
         cells, fac, book, engine, types=keys, facility_snap=fsnap, progress=lambda s, f: report(s, 0.4 + 0.4 * f)
     )
     base = cells[["cell_id", "community_id", "population", "geometry"]] if previous is None else previous.cells

@@ -12,6 +12,7 @@ from planner.cli.access import _access_args
 from planner.cli.district import _analyze_args, _app_args, _report_args
 from planner.cli.ingest import _ingest_args
 from planner.cli.regions import _grids_args, _workstations_args
+from planner.cli.scale import analyze_many_args
 from planner.cli.siting import _site_args
 from planner.cli.tiers import _tiers_args
 from planner.errors import PlannerError
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     _access_args(sub)
     _ingest_args(sub)
     _tiers_args(sub)
+    analyze_many_args(sub)
     return parser
 
 

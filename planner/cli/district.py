@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from planner.cli._common import _HelpFormatter, _pad, _progress_bar, _study_and_analysis, _study_args
+from planner.cli.scale import add_partition_args
 from planner.errors import PlannerError
 
 
@@ -26,6 +27,7 @@ def _analyze_args(sub: argparse._SubParsersAction) -> None:
     _study_args(p)
     p.add_argument("--out", metavar="DIR", default="results", help="output folder (created if needed)")
     p.set_defaults(func=_run_analyze)
+    add_partition_args(p)  # --partition/--scheduler: the same analysis on Dask (planner.cli.scale)
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
