@@ -16,26 +16,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from planner.assess.lists import COLUMNS as THREE_LISTS_COLUMNS  # the schema planner access writes
 from planner.errors import InputError
 
 log = logging.getLogger(__name__)
 
 #: identifier columns, read as text
 _IDS = {c: str for c in ("community_id", "station_id", "grid_id", "parent_id", "site_facility_id", "candidate_id")}
-#: the columns of the community three lists (``three_lists.csv`` in an access folder)
-THREE_LISTS_COLUMNS = (
-    "community_id",
-    "type_key",
-    "group",
-    "demand_residents",
-    "demand_households",
-    "facilities_in_reach",
-    "supply",
-    "supply_unit",
-    "supply_per_100_households",
-    "standard_per_100_households",
-    "shortfall",
-)
 
 
 @dataclass(frozen=True)
