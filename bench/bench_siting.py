@@ -13,7 +13,8 @@ Every planner answer is re-scored here from the matrix (residents covered by the
 sites), and the table gives the proven bound and gap. Run
 ``python bench/bench_siting.py --size small`` (about 1 min) or ``--size full`` (the 5,000 ×
 50,000 instance twice: a 10 s limit and a 60 s limit; about 3 min); ``--markdown`` for tables;
-``--capacity --candidates 500 1000`` for capacitated maximal covering on the same instances.
+``--capacity --candidates 500 1000`` for capacitated maximal covering on the same instances
+(``--no-merge`` also solves each without merging cells, for the comparison).
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--spopt-max", type=int, default=1_000, help="largest candidate count given to spopt")
     p.add_argument("--spopt-limit", type=float, default=600.0, help="CBC time limit, seconds")
     p.add_argument("--capacity", action="store_true", help="capacitated maximal covering instead (no spopt)")
+    p.add_argument(
+        "--no-merge", action="store_true", help="capacitated: also solve without merging cells (the unmerged model)"
+    )
     args = p.parse_args(argv)
     if args.capacity:
         return capacitated(args, argv)
@@ -189,21 +193,26 @@ def capacitated(args: argparse.Namespace, argv: list[str] | None) -> int:
     table = Table(
         f"Capacitated maximal covering, {RADIUS_M:g} m, random points in a {SIDE_M / 1000:g} km square "
         f"(seed {args.seed}), capacity {CAPACITY_SHARE:g} × the median households in reach",
-        ["candidates × demand", "k", "pairs", "planner s", "served", "bound", "gap", "status"],
+        ["candidates × demand", "k", "cells merged", "pairs", "model", "planner s", "served", "bound", "gap", "status"],
     )
     ok = True
-    for n in args.candidates or SIZES[args.size]:
+    runs = [
+        (n, merge)
+        for n in args.candidates or SIZES[args.size]
+        for merge in ((True, False) if args.no_merge else (True,))
+    ]
+    for n, merge in runs:
         cand, dem, w, k = instance(n, args.seed)
-        log(f"capacitated {n} × {10 * n}, k = {k}")
+        log(f"capacitated {n} × {10 * n}, k = {k}, {'merged' if merge else 'unmerged'}")
 
-        def run(cand=cand, dem=dem, w=w, k=k):
+        def run(cand=cand, dem=dem, w=w, k=k, merge=merge):
             reach = make_engine(dem, mode="euclidean").within(cand, RADIUS_M)
             hh = w / HOUSEHOLD_SIZE
             cap = np.full(
                 len(cand), CAPACITY_SHARE * float(np.median(sp.csr_array(reach).astype(bool).astype(float) @ hh))
             )
             pairs = make_pairs(sp.csr_array((0, len(w))), reach, w)
-            return pairs, hh, cap, capacitated_covering(pairs, w, hh, cap, k, time_limit_s=LIMITS_S[1])
+            return pairs, hh, cap, capacitated_covering(pairs, w, hh, cap, k, time_limit_s=LIMITS_S[1], merge=merge)
 
         m = measure(run)
         pairs, hh, cap, solved = m.result
@@ -213,7 +222,9 @@ def capacitated(args: argparse.Namespace, argv: list[str] | None) -> int:
         table.add(
             f"{n:,} × {10 * n:,}",
             k,
-            f"{len(pairs.fac):,}",
+            f"{len(np.unique(pairs.cell)):,} → {solved.stats['merged_cells']:,}" if merge else "",
+            f"{len(pairs.fac):,}" + (f" → {solved.stats['merged_pairs']:,}" if merge else ""),
+            "merged cells" if merge else "every cell",
             f"{m.seconds:.2f}",
             f"{value:,.0f}",
             f"{solved.bound:,.0f}",

@@ -136,12 +136,28 @@ def chosen_rows(answer, cand) -> np.ndarray:
     return np.array([index[c] for c in answer.sites["candidate_id"]], dtype=np.int64)
 
 
+def group_weight(result) -> np.ndarray:
+    """TYPE's demand per cell, by hand: elderly residents (60+), a community's own count spread over its
+    cells by residents where the communities layer has one, else the rulebook's census share."""
+    pop = np.nan_to_num(result.cells["population"].to_numpy(dtype=float))
+    share = np.full(len(pop), float(result.study.rulebook.tables["demand_groups"]["elderly"]["share"]["value"]))
+    comm = result.communities
+    if "elderly_population" in comm.columns:
+        cid = result.cells["community_id"].to_numpy()
+        for c, count in zip(comm["community_id"], comm["elderly_population"], strict=True):
+            mine = cid == c
+            if np.isfinite(count) and pop[mine].sum() > 0:
+                share[mine] = count / pop[mine].sum()
+    return pop * share
+
+
 def test_sample_mclp_equals_spopt(sample):
     result, cand = sample
     answer = site(result, type=TYPE, objective="coverage", add=4, candidates=cand)
     radius = answer.radius_m
     d, n_ex = facility_matrix(result, cand, radius)
-    w = result.cells["population"].to_numpy(dtype=float)
+    w = group_weight(result)  # elderly day care serves the residents aged 60+
+    assert answer.demand["group"] == "elderly" and answer.demand["basis"] == "census_share"
     # re-scored here from the distances
     open_ = np.concatenate([np.arange(n_ex), n_ex + chosen_rows(answer, cand)])
     assert answer.value == pytest.approx(w[(d[:, open_] <= radius).any(axis=1)].sum())
@@ -162,7 +178,7 @@ def test_sample_lscp_equals_spopt(sample):
     answer = site(result, type=TYPE, objective="count", candidates=cand)
     radius = answer.radius_m
     d, n_ex = facility_matrix(result, cand, radius)
-    w = result.cells["population"].to_numpy(dtype=float)
+    w = group_weight(result)
     coverable = (d <= radius).any(axis=1) & (w > 0)
     open_ = np.concatenate([np.arange(n_ex), n_ex + chosen_rows(answer, cand)])
     assert ((d[coverable][:, open_] <= radius).any(axis=1)).all()  # re-scored: every coverable cell covered
@@ -178,7 +194,7 @@ def test_sample_pmedian_equals_spopt(sample):
     result, cand = sample
     answer = site(result, type=TYPE, objective="distance", add=3, candidates=cand)
     d, n_ex = facility_matrix(result, cand, 1e7)
-    w = result.cells["population"].to_numpy(dtype=float)
+    w = group_weight(result)
     reached = np.isfinite(d).any(axis=1)
     assert answer.unreachable_residents == pytest.approx(w[~reached].sum())
     open_ = np.concatenate([np.arange(n_ex), n_ex + chosen_rows(answer, cand)])
@@ -190,6 +206,64 @@ def test_sample_pmedian_equals_spopt(sample):
     assert answer.status == "optimal"
     assert answer.value == pytest.approx(pulp.value(ref.problem.objective), rel=1e-9)
     assert answer.before is not None and answer.value < answer.before
+
+
+def test_group_demand_changes_the_chosen_site(sample, tmp_path):
+    """Elderly day care counts the residents aged 60+ (issue 12). The communities that the best site
+    for all residents reaches get no elderly residents, the others an elderly count of half their
+    residents: the best site is then another one, and it is the best by a brute force over the
+    candidates on the elderly residents computed here by hand."""
+    result, cand = sample
+    radius = result.study.rulebook.types[TYPE].radius_m.value
+    d, n_ex = facility_matrix(result, cand, radius)
+    pop = np.nan_to_num(result.cells["population"].to_numpy(dtype=float))
+    before = (d[:, :n_ex] <= radius).any(axis=1)
+
+    def best(w):
+        gains = [w[~before & (d[:, n_ex + j] <= radius)].sum() for j in range(len(cand))]
+        return int(np.argmax(gains)), max(gains)
+
+    everyone, _ = best(pop)
+    reached = result.cells["community_id"].to_numpy()[d[:, n_ex + everyone] <= radius]
+    comm = result.communities
+    count = np.where(comm["community_id"].isin(set(reached)), 0.0, 0.5 * comm["population"].to_numpy(dtype=float))
+    grouped = dataclasses.replace(result, communities=comm.assign(elderly_population=count))
+    w = group_weight(grouped)
+    j, gain = best(w)
+    assert j != everyone and gain > 0
+    answer = site(grouped, type=TYPE, objective="coverage", add=1, candidates=cand)
+    assert list(chosen_rows(answer, cand)) == [j] and answer.status == "optimal"
+    assert answer.before == pytest.approx(w[before].sum()) and answer.after == pytest.approx(w[before].sum() + gain)
+    assert answer.sites["residents_added"].sum() == pytest.approx(gain)
+    # the same type on all residents still picks the other site
+    assert list(chosen_rows(site(result, type=TYPE, objective="coverage", add=1, candidates=cand), cand)) != [j]
+    from planner.plan.siting import write_siting
+
+    write_siting(answer, tmp_path, result.study)
+    summary = json.loads((tmp_path / "siting.json").read_text("utf-8"))
+    assert summary["group"] == "elderly" and summary["demand_basis"] == "community_counts"
+    assert summary["demand"]["residents"] == pytest.approx(w.sum()) and "group" in summary["demand"]["counts"]
+
+
+def test_group_demand_with_spopt_and_existing_counts(sample):
+    """Counts for some communities, the census share for the rest: planner's coverage and count equal
+    spopt's on the same cost matrix with the group weights (computed here by hand)."""
+    result, cand = sample
+    comm = result.communities
+    count = np.where(np.arange(len(comm)) % 2 == 0, 0.3 * comm["population"].to_numpy(dtype=float), np.nan)
+    grouped = dataclasses.replace(result, communities=comm.assign(elderly_population=count))
+    w = group_weight(grouped)
+    answer = site(grouped, type=TYPE, objective="coverage", add=3, candidates=cand)
+    assert answer.demand["basis"] == "census_share;community_counts"
+    radius = answer.radius_m
+    d, n_ex = facility_matrix(result, cand, radius)
+    open_ = np.concatenate([np.arange(n_ex), n_ex + chosen_rows(answer, cand)])
+    assert answer.value == pytest.approx(w[(d[:, open_] <= radius).any(axis=1)].sum())
+    predefined = np.r_[np.ones(n_ex, int), np.zeros(len(cand), int)]
+    cost = np.where(np.isfinite(d), d, 2 * radius + 1)
+    ref = spopt_locate.MCLP.from_cost_matrix(cost, w, radius, n_ex + 3, predefined)
+    ref.solve(cbc())
+    assert answer.status == "optimal" and answer.value == pytest.approx(pulp.value(ref.problem.objective))
 
 
 # ------------------------------------------------------------------------------- Chengdu
@@ -317,7 +391,10 @@ def test_cli_writes_sites_siting_and_a_loadable_scenario(tmp_path):
     from planner.plan.scenario import evaluate
 
     after = evaluate(base, scenario)
-    assert after.summary["coverage"][TYPE]["residents_covered"] == pytest.approx(summary["after"])
+    # elderly day care counts the residents aged 60+ (the sample has no counts: the census share)
+    assert summary["group"] == "elderly" and summary["demand_basis"] == "census_share"
+    covered = after.cells[f"covered_{TYPE}"].to_numpy(dtype=bool)
+    assert group_weight(after)[covered].sum() == pytest.approx(summary["after"])
 
 
 def test_cli_capacity_for_a_type_without_a_capacity_standard(tmp_path, capsys):

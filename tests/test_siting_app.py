@@ -54,7 +54,10 @@ def added_by_hand(result, scenario) -> list[float]:
     to_study = pyproj.Transformer.from_crs("EPSG:4326", result.study.crs, always_xy=True)
     pts = result.engine.demand
     covered = result.cells[f"covered_{TYPE}"].to_numpy(bool).copy()
-    pop = result.cells["population"].to_numpy(float)
+    # the residents of the group elderly day care serves (60+): the sample's communities give no count,
+    # so the rulebook's census share of every cell's residents
+    share = float(result.study.rulebook.tables["demand_groups"]["elderly"]["share"]["value"])
+    pop = result.cells["population"].to_numpy(float) * share
     out = []
     for e in scenario.edits:
         x, y = to_study.transform(e.lon, e.lat)
@@ -81,6 +84,8 @@ def test_plan_of_an_answer(sample):
     assert list(again.sites["建设期"]) == ["近期", "近期", "中期", "远期"]
     line = view.summary_line(sample, answer, "zh")
     assert "老年人日间照料中心新增4处" in line and "已证明最优" in line
+    assert "老年人(60岁及以上):普查比例估算" in line  # whose residents the numbers count
+    assert "[Elderly residents (60+): census share]" in view.summary_line(sample, answer, "en")
 
 
 def test_plan_of_a_scenario_written_by_planner_site(sample, tmp_path):
@@ -172,3 +177,20 @@ def test_tab_in_chinese_opens_a_scenario_json(district, monkeypatch, tmp_path):
     plans = [d.value for d in at.dataframe if "建设期" in d.value.columns and "序号" in d.value.columns]
     assert plans and list(plans[0]["建设期"]) == ["近期", "中期", "远期"]
     assert any("分期建设计划" in m.value for m in at.markdown)
+
+
+# ------------------------------------------------------------------------------- the report
+
+
+@pytest.mark.parametrize(
+    ("lang", "group"), [("en", "Elderly residents (60+) (census share)"), ("zh", "老年人(60岁及以上)(普查比例估算)")]
+)
+def test_report_siting_section_names_the_group(sample, tmp_path, lang, group):
+    """The report's siting section says whose residents its numbers count (siting.json's demand)."""
+    from planner.plan.siting import write_siting
+    from planner.report import build_content, read_plans
+
+    answer = view.run(sample, view.SitingForm(type=TYPE, objective="coverage", k=2))
+    write_siting(answer, tmp_path, sample.study)
+    section = build_content(sample, lang, plans=read_plans(siting=tmp_path)).section("siting")
+    assert group in [f.value for f in section.facts]

@@ -7,7 +7,8 @@ analysis), and the answer becomes a what-if scenario of ``add`` edits in rank or
 same for a scenario the panel made, one edited since, and a ``scenario.json`` written by
 ``planner site``:
 
-- each site's residents added: the residents within the type's radius of the site that neither
+- each site's residents added: the residents of the group the type serves (elderly 60+ for day
+  care, ...; :func:`planner.assess.groups.cell_demand`) within the type's radius of the site that neither
   an existing facility nor an earlier site covers (the ranking of ``planner site``); for a
   capacitated answer, the residents it serves as the solver re-scored them;
 - the phases: the ranked list split into thirds (:data:`PHASES`, :func:`phase_of`): with ``n``
@@ -27,6 +28,7 @@ import pyproj
 import shapely
 
 from planner.analysis import Analysis
+from planner.assess.groups import cell_demand, demand_groups
 from planner.i18n import t
 from planner.naming import coverage_rule
 from planner.plan.scenario import Edit, Scenario, evaluate
@@ -126,18 +128,20 @@ def _from_answer(adds: list[Edit], answer: SitingResult) -> np.ndarray | None:
 def _residents_added(base: Analysis, adds: list[Edit]) -> np.ndarray:
     """Residents within each site's radius not covered before it (existing facilities, earlier sites)."""
     book, cells, engine = base.study.rulebook, base.cells, base.engine
-    weight = np.nan_to_num(cells["population"].to_numpy(dtype=float))
-    covered = {key: cells[f"covered_{key}"].to_numpy(dtype=bool).copy() for key in {str(e.type) for e in adds}}
+    kinds = {str(e.type) for e in adds}
+    # the residents of the group each type serves, as planner site counts them
+    weights = {key: np.nan_to_num(cell_demand(cells, base.communities, book, key)[0]) for key in kinds}
+    covered = {key: cells[f"covered_{key}"].to_numpy(dtype=bool).copy() for key in kinds}
     to_study = pyproj.Transformer.from_crs("EPSG:4326", base.study.crs, always_xy=True)
     out = np.zeros(len(adds))
     for i, e in enumerate(adds):
         x, y = to_study.transform(e.lon, e.lat)
         kind = str(e.type)
         reach = engine.within(np.array([shapely.Point(x, y)], dtype=object), float(book.types[kind].radius_m.value))
-        hit = np.zeros(len(weight), dtype=bool)
+        hit = np.zeros(len(cells), dtype=bool)
         hit[reach.indices] = True
         new = hit & ~covered[kind]
-        out[i] = weight[new].sum()
+        out[i] = weights[kind][new].sum()
         covered[kind] |= hit
     return out
 
@@ -188,6 +192,11 @@ def summary_line(base: Analysis, answer: SitingResult, lang: str) -> str:
         value = t("siting_value_distance", lang, after=answer.after / 1000, before=(answer.before or np.nan) / 1000)
     else:
         value = t("siting_value_cover", lang, after=answer.after, before=answer.before or 0.0)
+    group = answer.demand.get("group", "all")
+    if group != "all":  # say whose residents the numbers count
+        who = demand_groups(base.study.rulebook)[group].name(lang)
+        basis = ", ".join(t(f"basis_{b}", lang) for b in str(answer.demand.get("basis", "")).split(";") if b)
+        value = f"{value} [{who}{': ' + basis if basis else ''}]" if lang != "zh" else f"{value}〔{who}:{basis}〕"
     key = "siting_capacity" if answer.capacitated else "siting_result"
     return t(key, lang, n=answer.k, type=name, value=value, status=status, gap=gap, seconds=answer.seconds)
 

@@ -102,8 +102,8 @@ def _run_site(args: argparse.Namespace) -> int:
         gap = "n/a" if s["gap"] is None else f"{s['gap']:.2%}"
         print(
             f"{s['objective']}{' (capacitated)' if s['capacity'] else ''}: "
-            f"{s['k']} new {s['type']} site(s), value {s['value']:,.0f} (before {before}), "
-            f"{s['status']}, proven gap {gap}"
+            f"{s['k']} new {s['type']} site(s), value {s['value']:,.0f} (before {before}; residents of group "
+            f"{s['group']}, {s['demand_basis']}), {s['status']}, proven gap {gap}"
         )
         print(f"wrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")
     return 0

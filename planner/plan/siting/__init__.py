@@ -20,6 +20,7 @@ with the solver's proven bound and the gap between them (:class:`SitingResult`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -29,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from planner.analysis import Analysis
+from planner.assess.groups import cell_demand, demand_groups, group_of
 from planner.plan.siting.candidates import ID, cell_candidates, study_candidates
 from planner.plan.siting.capacity import cell_households, per_100_households_m2
 from planner.plan.siting.count import set_covering
@@ -99,7 +101,7 @@ def site(
     cand = _candidates(result, candidates)
     n_cand = len(cand)
     _check_k(objective, add, n_cand)
-    weight = np.nan_to_num(result.cells["population"].to_numpy(dtype=float), nan=0.0)
+    weight, demand = _demand(result, type)
     engine = result.engine
     fac = result.study.facilities
     existing = _points(fac.loc[fac["type"] == type])
@@ -110,9 +112,11 @@ def site(
     else:
         area = np.full(n_cand, default_area)
     if capacity:
-        return _capacitated(result, cand, type, radius, objective, add, area, weight, time_limit_s, t0)
+        answer = _capacitated(result, cand, type, radius, objective, add, area, weight, time_limit_s, t0)
+        return dataclasses.replace(answer, demand=demand)
     if objective == "distance":
-        return _distance(result, cand, cand_pts, existing, weight, add, area, type, time_limit_s, t0)
+        answer = _distance(result, cand, cand_pts, existing, weight, add, area, type, time_limit_s, t0)
+        return dataclasses.replace(answer, demand=demand)
     reach = engine.within(cand_pts, radius)
     before_mask = _any(engine.within(existing, radius), len(weight)) if len(existing) else np.zeros(len(weight), bool)
     before = float(weight[before_mask].sum())
@@ -163,7 +167,28 @@ def site(
         target_share=share,
         candidates=n_cand,
         stats=solved.stats,
+        demand=demand,
     )
+
+
+def _demand(result: Analysis, type: str) -> tuple[np.ndarray, dict]:
+    """The demand weight of each cell, the residents of the group ``type`` serves, and how it was found.
+
+    :func:`planner.assess.groups.cell_demand` on the analysis's cells and communities: elderly
+    residents (60+) for elderly day care, children 3-6 for kindergartens, all residents for a type
+    the rulebook maps to no group. The dict is ``siting.json``'s ``demand``.
+    """
+    book = result.study.rulebook
+    weight, basis = cell_demand(result.cells, result.communities, book, type)
+    key = group_of(book, type)
+    group = demand_groups(book)[key]
+    return np.nan_to_num(weight, nan=0.0), {
+        "group": key,
+        "name_en": group.name_en,
+        "name_zh": group.name_zh,
+        "basis": ";".join(sorted({str(b) for b in basis})),
+        "residents": float(np.nansum(weight)),
+    }
 
 
 def _capacitated(result, cand, type, radius, objective, add, area, weight, time_limit_s, t0) -> SitingResult:
@@ -193,7 +218,10 @@ def _capacitated(result, cand, type, radius, objective, add, area, weight, time_
             f"no floor_area_m2 and the type has no standard floor area; give their floor area in the facilities layer"
         )
     fac_area = fac_area.fillna(std.value if std is not None else 0.0).to_numpy(dtype=float)
-    households = cell_households(result, weight)
+    everyone = np.nan_to_num(pd.to_numeric(result.cells["population"], errors="coerce").to_numpy(dtype=float))
+    # a facility's capacity is in households of all residents (the standard is per 100 households); a
+    # cell's share z served brings z of its households and z of its group's residents
+    households = cell_households(result, everyone)
     capacity = np.concatenate([fac_area, area]) / per100.value * 100.0
     engine = result.engine
     existing = _points(own)

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from planner.plan.siting._highs import solve_mip
-from planner.plan.siting.model import SitingError
+from planner.plan.siting.model import SitingError, _merge_identical
 from planner.plan.siting.solve import Solved
 
 
@@ -103,6 +103,52 @@ def make_pairs(existing: sp.csr_array, reach: sp.csr_array, residents: np.ndarra
     return Pairs(fac[keep][order], cell[keep][order], existing.shape[0], reach.shape[0])
 
 
+#: significant digits of the residents-per-household ratio two cells must share to be merged
+RATIO_DIGITS = 12
+
+
+def merge_cells(pairs: Pairs, residents: np.ndarray, households: np.ndarray) -> tuple[Pairs, np.ndarray, np.ndarray]:
+    """Cells within reach of exactly the same facilities, with the same residents per household, as one.
+
+    Exact for the fractional model: a merged cell's share ``Z_f`` served by ``f`` stands for the
+    household-weighted mean of its members' shares, ``Z_f = Σ_i h_i z_fi / H``; the cell row,
+    the capacity rows and the links hold for ``Z`` when they hold for ``z`` (and conversely with
+    ``z_fi = Z_f``), and since ``p_i = r h_i`` for the common ratio ``r`` the residents served,
+    ``Σ_i p_i z_fi = r H Z_f = P Z_f``, are the same. Cells whose ratios differ (communities of
+    different household sizes or group shares) are not merged: capacity would then favour the
+    cells with more residents per household.
+
+    Returns the pairs of the merged cells (cell = merged index), their residents and households.
+    """
+    cells, cell_row = np.unique(pairs.cell, return_inverse=True)
+    n_fac = pairs.n_existing + pairs.n_candidates
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = residents[cells] / households[cells]
+    finite = np.isfinite(ratio)
+    key = np.where(finite, ratio, -1.0)  # no households: capacity never binds, a class of its own
+    rounded = np.array([float(f"{v:.{RATIO_DIGITS}g}") for v in key]) if len(key) else key
+    _, ratio_class = np.unique(rounded, return_inverse=True)
+    # one row per cell: its facilities, then one extra column naming its ratio class
+    order = np.lexsort((pairs.fac, cell_row))
+    counts = np.bincount(cell_row, minlength=len(cells))
+    indptr = np.zeros(len(cells) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum(counts + 1)
+    indices = np.empty(indptr[-1], dtype=np.int64)
+    slot = np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(indptr[:-1], counts)
+    indices[slot] = pairs.fac[order]
+    indices[indptr[1:] - 1] = n_fac + ratio_class.ravel()
+    rows = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(len(cells), n_fac + len(cells)))
+    group, reps = _merge_identical(rows)
+    p = np.bincount(group, weights=residents[cells], minlength=len(reps))
+    h = np.bincount(group, weights=households[cells], minlength=len(reps))
+    first = np.zeros(len(cells), dtype=bool)
+    first[reps] = True
+    keep = first[cell_row]
+    merged = Pairs(pairs.fac[keep], group[cell_row[keep]], pairs.n_existing, pairs.n_candidates)
+    again = np.lexsort((merged.cell, merged.fac))
+    return Pairs(merged.fac[again], merged.cell[again], merged.n_existing, merged.n_candidates), p, h
+
+
 def served(
     pairs: Pairs, open_candidates: np.ndarray, residents: np.ndarray, households: np.ndarray, capacity: np.ndarray
 ) -> float:
@@ -140,12 +186,16 @@ def capacitated_covering(
     k: int,
     *,
     time_limit_s: float,
+    merge: bool = True,
 ) -> Solved:
     """The ``k`` candidates serving the most residents under capacities, with HiGHS's proven bound.
 
-    ``value`` and ``bound`` are residents served in total (existing facilities included).
+    ``value`` and ``bound`` are residents served in total (existing facilities included);
+    ``value`` is re-scored by :func:`served` on the cells as given. ``merge``: solve the model
+    on merged cells (:func:`merge_cells`, exact); off only to check that it is.
     """
     t0 = time.perf_counter()
+    original = pairs
     n_e, n_c = pairs.n_existing, pairs.n_candidates
     cand_pair = np.flatnonzero(pairs.fac >= n_e)
     useful = np.unique(pairs.fac[cand_pair] - n_e)  # candidates reaching a cell with residents
@@ -154,6 +204,10 @@ def capacitated_covering(
     if k_eff == len(useful):  # every useful candidate open: optimal by construction
         value = served(pairs, useful, residents, households, capacity)
         return Solved(useful, value, value, True, stats)
+    original_residents, original_households = residents, households
+    if merge:
+        pairs, residents, households = merge_cells(pairs, residents, households)
+        stats["merged_cells"], stats["merged_pairs"] = len(residents), len(pairs.fac)
     cells, cell_row = np.unique(pairs.cell, return_inverse=True)
     n_p, n_cells = len(pairs.fac), len(cells)
     col_of = np.full(n_c, -1, dtype=np.int64)
@@ -199,7 +253,8 @@ def capacitated_covering(
     stats["mip_status"] = res.status
     stats["seconds"] = time.perf_counter() - t0
     chosen = np.zeros(0, dtype=np.int64) if res.x is None else useful[np.flatnonzero(res.x[:n_x] > 0.5)]
-    value = served(pairs, chosen, residents, households, capacity)
+    stats["mip_objective"] = float(res.objective)
+    value = served(original, chosen, original_residents, original_households, capacity)
     bound = float(res.bound) if np.isfinite(res.bound) else float(residents[cells].sum())
     proven = res.proven or bound - value <= 1e-9 * max(bound, 1.0)
     return Solved(chosen, value, value if proven else max(bound, value), proven, stats)

@@ -49,6 +49,12 @@ class SitingResult:
     capacitated
         Whether each facility served at most its capacity (:mod:`planner.plan.siting.capacity`):
         then ``before``/``after`` are the residents served, not merely within the radius.
+    demand
+        Whose residents count (issue 12): ``group`` (the rulebook's demand group of the type,
+        ``"all"`` for everyone), its names, ``basis`` (how the group residents were found: the
+        communities' own counts or the census share, ``;``-joined when mixed) and ``residents``
+        (the group's residents in all cells). ``value``, ``bound``, ``before``, ``after`` and
+        the sites' ``residents_added`` count these residents, not all residents.
     """
 
     objective: str
@@ -69,6 +75,7 @@ class SitingResult:
     unreachable_residents: float = 0.0
     capacitated: bool = False
     stats: dict = field(default_factory=dict)
+    demand: dict = field(default_factory=lambda: {"group": "all", "basis": "all_residents"})
 
     def summary(self) -> dict:
         """The content of ``siting.json``."""
@@ -90,6 +97,13 @@ class SitingResult:
                 "candidates": self.candidates,
                 "unreachable_residents": self.unreachable_residents,
                 "capacity": self.capacitated,
+                "group": self.demand.get("group", "all"),
+                "demand_basis": self.demand.get("basis", "all_residents"),
+                "demand": {
+                    **self.demand,
+                    "counts": "value, bound, before, after and residents_added are residents of the group"
+                    + ("" if self.objective != "distance" else " × metres (value, bound, before, after)"),
+                },
                 "solver": {k: v for k, v in self.stats.items() if not isinstance(v, float) or np.isfinite(v)},
             }
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 
+from planner import i18n
 from planner.report.context import Context
 from planner.report.model import Cell, Column, Fact, MapSpec, Ref, Section, Table
 from planner.report.plans import SitingPlan
@@ -39,6 +40,7 @@ def build(ctx: Context, number: int, plan: SitingPlan) -> Section:
     facts = (
         Fact(ctx.t("f_objective"), ctx.t(f"objective_{objective}") if ctx.has(f"objective_{objective}") else objective),
         Fact(ctx.t("col_type"), name),
+        Fact(ctx.t("col_group"), _group(ctx, info)),
         Fact(ctx.t("f_new_sites"), k.text),
         Fact(ctx.t("f_value"), _num(ctx, info, "value", _kind(objective)).text),
         Fact(ctx.t("f_bound"), _num(ctx, info, "bound", _kind(objective)).text),
@@ -63,6 +65,15 @@ def build(ctx: Context, number: int, plan: SitingPlan) -> Section:
         tables=(_sites_table(ctx, plan),),
         figures=(spec,),
     )
+
+
+def _group(ctx: Context, info: dict) -> str:
+    """Whose residents the numbers count (``siting.json``'s ``demand``) and how they were found."""
+    demand = info.get("demand") or {"group": info.get("group", "all"), "basis": info.get("demand_basis", "")}
+    who = str(demand.get("name_zh" if ctx.lang == "zh" else "name_en") or demand.get("group", "all"))
+    sep = "、" if ctx.lang == "zh" else ", "
+    basis = sep.join(i18n.t(f"basis_{b}", ctx.lang) for b in str(demand.get("basis", "")).split(";") if b)
+    return f"{who}({basis})" if ctx.lang == "zh" and basis else f"{who} ({basis})" if basis else who
 
 
 def _kind(objective: str) -> str:
