@@ -240,7 +240,7 @@ def test_provenance_has_a_new_table_of_a_city_file(tmp_path: Path) -> None:
     assert rows["demand_groups.elderly.share"]["value"] == 0.25
     assert rows["demand_groups.elderly.share"]["source_title"] == "City census 2020"
     assert rows["service_standards.kindergarten.per_100_households_places"]["status"] == "C"
-    assert rows["demand_groups.elderly.walk_speed_kmh"]["source"] == "WALK-SPEED"  # kept from the national file
+    assert rows["demand_groups.elderly.walk_speed_kmh"]["source"] == "WALK-OLDER"  # kept from the national file
 
 
 def test_provenance_refuses_a_table_number_without_a_source(tmp_path: Path) -> None:
@@ -248,3 +248,24 @@ def test_provenance_refuses_a_table_number_without_a_source(tmp_path: Path) -> N
     city.write_text('[life_circles.5-minute]\ndistance_m = { value = 250, status = "P" }\n', encoding="utf-8")
     with pytest.raises(RulebookError, match=r"life_circles.5-minute.distance_m has no source"):
         load_rulebook(city).provenance()
+
+
+def test_group_and_standard_statuses_as_verified() -> None:
+    """The statuses of issue 12's numbers, as far as their texts were read (docs/rule-sources.md).
+
+    The 60+ share was read in a reprint of census bulletin No. 5 (V2); the elderly walking speed
+    agrees with measured speeds abroad (C); 20 m² per 100 households is the local rules' figure
+    for existing residential areas (C); the children's shares and speeds remain unverified (U).
+    """
+    book = load_rulebook()
+    rows = {str(r["key"]): r for r in book.provenance()}
+    elderly = rows["demand_groups.elderly.share"]
+    assert (elderly["value"], elderly["status"]) == (0.187, "V2") and "18.70" in str(elderly["note"])
+    assert book.sources["CENSUS-2020"]["url"].startswith("https://")
+    assert rows["demand_groups.elderly.walk_speed_kmh"]["status"] == "C"
+    care = rows["service_standards.elderly_day_care.per_100_households_m2"]
+    assert (care["value"], care["status"], care["source"]) == (20.0, "C", "YINCHUAN-ELDER")
+    assert "已建成居住区" in str(care["basis_zh"]) and "existing residential areas" in str(care["basis_en"])
+    for group in ("children_3_6", "primary_age", "junior_age"):
+        assert rows[f"demand_groups.{group}.share"]["status"] == "U"
+        assert rows[f"demand_groups.{group}.walk_speed_kmh"]["status"] == "U"
