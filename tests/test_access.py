@@ -75,8 +75,14 @@ def hand(tmp_path_factory):
     return dataclasses.replace(result, study=study, cells=cells_exact, engine=engine)
 
 
+#: the rulebook's census share of residents aged 60+ (7th census: 18.70 %), what the hand
+#: district's community uses: it has no count of its elderly
+SHARE = 0.187
+
+
 def test_hand(hand):
-    got = access(hand, type=TYPE, radius_m=100)
+    """All residents (``demand="all"``): the numbers of the fixture's docstring."""
+    got = access(hand, type=TYPE, radius_m=100, demand="all")
     assert got.cells["cell_id"].tolist() == ["c0", "c100", "c200", "c400"]
     np.testing.assert_allclose(got.cells["access"], [20.0, 26.0, 6.0, 0.0], rtol=1e-12)
     fac = got.facilities.set_index("facility_id")
@@ -96,15 +102,15 @@ def test_hand(hand):
 
 def test_hand_count_and_capacity(hand):
     """count: R1 = 1/30, R2 = 1/50; capacity is a tenth of the floor area here."""
-    count = access(hand, type=TYPE, radius_m=100, supply="count")
+    count = access(hand, type=TYPE, radius_m=100, supply="count", demand="all")
     np.testing.assert_allclose(count.cells["access"], [1 / 30, 1 / 30 + 1 / 50, 1 / 50, 0.0])
-    cap = access(hand, type=TYPE, radius_m=100, supply="capacity")
+    cap = access(hand, type=TYPE, radius_m=100, supply="capacity", demand="all")
     np.testing.assert_allclose(cap.cells["access"], [2.0, 2.6, 0.6, 0.0])
 
 
 def test_inclusive_boundary(hand):
     """Just under 100 m, x = 100 leaves both catchments: R1 = 600 / 10, R2 = 300 / 30, x = 100 gets 0."""
-    got = access(hand, type=TYPE, radius_m=np.nextafter(100.0, 0.0))
+    got = access(hand, type=TYPE, radius_m=np.nextafter(100.0, 0.0), demand="all")
     np.testing.assert_allclose(got.cells["access"], [60.0, 0.0, 10.0, 0.0])
 
 
@@ -150,7 +156,7 @@ def test_gravity_form_from_rulebook(hand):
     """The exponent comes from the rulebook unless given, and is written with the form."""
     got = access(hand, type=TYPE, method="e2sfca", decay="gravity", radius_m=100)
     assert got.exponent == 1.0 and got.form()["exponent"] == 1.0
-    two = access(hand, type=TYPE, method="e2sfca", decay="gravity", radius_m=100, exponent=2.0)
+    two = access(hand, type=TYPE, method="e2sfca", decay="gravity", radius_m=100, exponent=2.0, demand="all")
     assert two.exponent == 2.0
     # F1 reaches x = 0 (W = (50/100)^-2 = 4) and x = 100 (W = 1): R1 = 600 / (40 + 20)
     assert two.facilities.set_index("facility_id").loc["F1", "ratio"] == pytest.approx(600 / 60)
@@ -168,9 +174,46 @@ def test_demand_group(hand):
     assert set(got.cells["demand_basis"]) == {"census_share"} and got.group == "elderly"
     row = got.communities.iloc[0]
     assert row["demand_basis"] == "census_share" and row["access_per_100_households"] == pytest.approx(90.0)
-    assert set(access(hand, type=TYPE, radius_m=100).cells["demand_basis"]) == {"all_residents"}
+    assert set(access(hand, type=TYPE, radius_m=100, demand="all").cells["demand_basis"]) == {"all_residents"}
     with pytest.raises(AccessError, match=r"demand must be one of all, group"):
         access(hand, type=TYPE, demand="elderly")
+
+
+def test_default_is_the_group(hand):
+    """Without ``demand``, access counts the group the type serves: the elderly for day care.
+
+    By hand, P_k = 0.187 × (10, 20, 30, 40) = (1.87, 3.74, 5.61, 7.48): F1 reaches x = 0 and
+    x = 100, R1 = 600 / 5.61; F2 reaches x = 100 and x = 200, R2 = 300 / 9.35; A = (R1, R1 + R2,
+    R2, 0); the community's mean is (1.87 R1 + 3.74 (R1 + R2) + 5.61 R2) / 18.7.
+    """
+    got = access(hand, type=TYPE, radius_m=100)
+    r1, r2 = 600 / 5.61, 300 / 9.35
+    np.testing.assert_allclose(got.cells["access"], [r1, r1 + r2, r2, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(got.cells["demand"], [1.87, 3.74, 5.61, 7.48], rtol=1e-12)
+    assert got.group == "elderly" and got.form()["group"] == "elderly"
+    assert set(got.cells["demand_basis"]) == {"census_share"}
+    row = got.communities.iloc[0]
+    assert row["access"] == pytest.approx((1.87 * r1 + 3.74 * (r1 + r2) + 5.61 * r2) / 18.7, rel=1e-12)
+    assert row["demand"] == pytest.approx(18.7)
+    # a type for all residents counts all of them, by default too
+    everyone = access(hand, type="community_service", radius_m=100)
+    assert everyone.group == "all" and set(everyone.cells["demand_basis"]) == {"all_residents"}
+
+
+def test_default_group_from_community_counts(hand):
+    """The community's own count of its elderly (25 of its 100 residents) wins over the census share.
+
+    P_k = 0.25 × (10, 20, 30, 40) = (2.5, 5, 7.5, 10): R1 = 600 / 7.5 = 80, R2 = 300 / 12.5 = 24;
+    A = (80, 104, 24, 0); the community: (2.5·80 + 5·104 + 7.5·24) / 25 = 900 / 25 = 36, and
+    900 m² × 100 / 1000 households = 90 per 100 households.
+    """
+    counted = dataclasses.replace(hand, communities=hand.communities.assign(elderly_population=25))
+    got = access(counted, type=TYPE, radius_m=100)
+    np.testing.assert_allclose(got.cells["access"], [80.0, 104.0, 24.0, 0.0], rtol=1e-12)
+    assert set(got.cells["demand_basis"]) == {"community_counts"}
+    row = got.communities.iloc[0]
+    assert row["access"] == pytest.approx(36.0) and row["access_per_100_households"] == pytest.approx(90.0)
+    assert row["demand_basis"] == "community_counts"
 
 
 # ------------------------------------------------------------------------------- PySAL access
@@ -178,16 +221,18 @@ def test_demand_group(hand):
 pysal = pytest.importorskip("access", reason="the PySAL comparisons need access (pip install access)")
 
 
-def pysal_2sfca(result, radius: float, supply: np.ndarray, weight_fn=None) -> np.ndarray:
+def pysal_2sfca(result, radius: float, supply: np.ndarray, weight_fn=None, pop: np.ndarray | None = None) -> np.ndarray:
     """PySAL's 2SFCA on a cost table built from the same within() matrix.
 
     planner's definitions where PySAL has none: a cell it leaves out (no facility within the
     radius) is 0, and a facility with no residents within its radius (PySAL: S / 0 = inf on
-    every cell it reaches) adds nothing, so its pairs leave the cost table.
+    every cell it reaches) adds nothing, so its pairs leave the cost table. ``pop`` is the
+    demand per cell (default: all residents).
     """
     fac = result.study.facilities
     fac = fac.loc[fac["type"] == TYPE]
-    pop = np.nan_to_num(result.cells["population"].to_numpy(dtype=float))
+    if pop is None:
+        pop = np.nan_to_num(result.cells["population"].to_numpy(dtype=float))
     reach = result.engine.within(_points(fac), radius).tocoo()
     nobody = np.flatnonzero(np.bincount(reach.row, weights=pop[reach.col], minlength=len(fac)) == 0)
     keep = ~np.isin(reach.row, nobody)
@@ -215,23 +260,58 @@ def sample(request):
     return planner.analyze(mode=request.param, cell_size_m=250)
 
 
+def elderly_weights(result) -> np.ndarray:
+    """The elderly per cell, worked out here from the definitions, not by planner's cell_demand.
+
+    A community's count of its elderly spread over its cells in proportion to their residents
+    (the count over the residents of the community's cells); the census share 0.187 of a cell's
+    residents where the community has no count.
+    """
+    pop = pd.Series(np.nan_to_num(result.cells["population"].to_numpy(dtype=float)))
+    comm = result.cells["community_id"].reset_index(drop=True)
+    total = pop.groupby(comm).transform("sum")
+    counts = result.communities.set_index("community_id").get("elderly_population")
+    if counts is None:
+        return (pop * SHARE).to_numpy()
+    count = comm.map(counts).astype(float)
+    return np.where(count.notna(), pop * count / total.where(total > 0), pop * SHARE).astype(float)
+
+
+def with_elderly_counts(result):
+    """The sample with an elderly count in every second community (12 %, 16 %, 20 %... of its residents)."""
+    comm = result.communities
+    share = 0.12 + 0.04 * (np.arange(len(comm)) % 4)
+    counts = np.where(np.arange(len(comm)) % 2 == 0, np.round(comm["population"].to_numpy() * share), np.nan)
+    return dataclasses.replace(result, communities=comm.assign(elderly_population=counts))
+
+
 @pytest.mark.parametrize("supply", ["floor_area_m2", "count"])
-def test_sample_equals_pysal(sample, supply):
-    got = access(sample, type=TYPE, supply=supply)
-    fac = sample.study.facilities
+@pytest.mark.parametrize("demand", ["group", "all", "counts"])
+def test_sample_equals_pysal(sample, supply, demand):
+    """The default (the elderly, by census share), all residents, and the elderly from community counts."""
+    result = with_elderly_counts(sample) if demand == "counts" else sample
+    got = (
+        access(result, type=TYPE, supply=supply)
+        if demand != "all"
+        else access(result, type=TYPE, supply=supply, demand="all")
+    )
+    fac = result.study.facilities
     values = fac.loc[fac["type"] == TYPE, supply].to_numpy(dtype=float) if supply != "count" else None
     if values is None:
         values = np.ones(int((fac["type"] == TYPE).sum()))
-    want = pysal_2sfca(sample, got.radius_m, values)
+    pop = None if demand == "all" else elderly_weights(result)
+    want = pysal_2sfca(result, got.radius_m, values, pop=pop)
     assert (want > 0).sum() > 10 and (want == 0).sum() > 0  # a real test: some cells reach supply, some not
     np.testing.assert_allclose(got.cells["access"], want, rtol=1e-9, atol=1e-12)
+    if demand == "counts":
+        assert set(got.cells["demand_basis"]) == {"community_counts", "census_share"}
 
 
 def test_sample_gaussian_equals_pysal(sample):
     got = access(sample, type=TYPE, method="e2sfca", decay="gaussian", radius_m=500)
     fac = sample.study.facilities
     values = fac.loc[fac["type"] == TYPE, "floor_area_m2"].to_numpy(dtype=float)
-    want = pysal_2sfca(sample, 500.0, values, weight_fn=pysal.weights.gaussian(250.0))
+    want = pysal_2sfca(sample, 500.0, values, weight_fn=pysal.weights.gaussian(250.0), pop=elderly_weights(sample))
     np.testing.assert_allclose(got.cells["access"], want, rtol=1e-9, atol=1e-12)
 
 
@@ -240,7 +320,8 @@ def test_sample_gravity_equals_pysal(sample):
     got = access(sample, type=TYPE, method="e2sfca", decay="gravity", radius_m=500)
     fac = sample.study.facilities
     values = fac.loc[fac["type"] == TYPE, "floor_area_m2"].to_numpy(dtype=float)
-    want = pysal_2sfca(sample, 500.0, values, weight_fn=pysal.weights.gravity(500.0, -1.0, 50.0))
+    weight = pysal.weights.gravity(500.0, -1.0, 50.0)
+    want = pysal_2sfca(sample, 500.0, values, weight_fn=weight, pop=elderly_weights(sample))
     assert (want > 0).sum() > 10
     np.testing.assert_allclose(got.cells["access"], want, rtol=1e-9, atol=1e-12)
 
@@ -249,6 +330,7 @@ def test_sample_gravity_equals_pysal(sample):
 
 
 def test_cli_end_to_end(tmp_path, hand, capsys):
+    """By default the CLI counts the elderly (census share 0.187): A_i and means are the all-residents ones / 0.187."""
     path = hand.study.sources[0].file
     out = tmp_path / "acc"
     # 100.5 m: the file's points come back from WGS84 a few 1e-9 m off the metre
@@ -256,13 +338,31 @@ def test_cli_end_to_end(tmp_path, hand, capsys):
     assert rc == 0
     cells = pd.read_csv(out / "access_cells.csv", encoding="utf-8-sig")
     assert cells.columns[:3].tolist() == ["cell_id", "population", "access"]
-    np.testing.assert_allclose(cells["access"], [20.0, 26.0, 6.0, 0.0])
+    np.testing.assert_allclose(cells["access"], np.array([20.0, 26.0, 6.0, 0.0]) / SHARE)
     assert set(cells["method"]) == {"2sfca"} and set(cells["radius_m"]) == {100.5}
+    assert set(cells["group"]) == {"elderly"} and set(cells["demand_basis"]) == {"census_share"}
+    comm = pd.read_csv(out / "access_communities.csv", encoding="utf-8-sig")
+    assert comm[["access", "access_per_100_households"]].iloc[0].tolist() == pytest.approx([9.0 / SHARE, 90.0])
+    assert comm[["group", "demand_basis"]].iloc[0].tolist() == ["elderly", "census_share"]
+    gpkg = gpd.read_file(out / "access_cells.gpkg", layer="access_cells")
+    assert len(gpkg) == 4 and set(gpkg["decay"]) == {"step"} and set(gpkg["group"]) == {"elderly"}
+    said = capsys.readouterr().out
+    assert "2sfca (step, floor_area_m2, 100.5 m, euclidean) to elderly_day_care, demand elderly (census_share)" in said
+    assert "11 of 19 residents of the group" in said  # 0.187 × (10 + 20 + 30) of 0.187 × 100
+
+
+def test_cli_demand_all(tmp_path, hand, capsys):
+    """--demand all: every resident counts, the numbers of the hand fixture's docstring."""
+    path = hand.study.sources[0].file
+    out = tmp_path / "acc"
+    argv = ["access", path, "--type", TYPE, "--mode", "euclidean", "--radius", "100.5", "--demand", "all"]
+    assert main([*argv, "--out", str(out)]) == 0
+    cells = pd.read_csv(out / "access_cells.csv", encoding="utf-8-sig")
+    np.testing.assert_allclose(cells["access"], [20.0, 26.0, 6.0, 0.0])
+    assert set(cells["group"]) == {"all"} and set(cells["demand_basis"]) == {"all_residents"}
     comm = pd.read_csv(out / "access_communities.csv", encoding="utf-8-sig")
     assert comm[["access", "access_per_100_households"]].iloc[0].tolist() == pytest.approx([9.0, 90.0])
-    gpkg = gpd.read_file(out / "access_cells.gpkg", layer="access_cells")
-    assert len(gpkg) == 4 and set(gpkg["decay"]) == {"step"}
-    assert "2sfca (step, floor_area_m2, 100.5 m, euclidean)" in capsys.readouterr().out
+    assert "demand all (all_residents): 60 of 100 residents of the group" in capsys.readouterr().out
 
 
 def test_cli_bad_type(tmp_path, hand, capsys):

@@ -15,9 +15,11 @@ them), from one sites × cells matrix (:meth:`planner.reach.engine.ReachEngine.w
 decay (PySAL ``access.weights.gravity(radius_m, -β, d_min)``; ``β`` and ``d_min`` from the
 rulebook's ``[access_decay]``). ``A_i`` is in supply units per resident, not normalised.
 
-``P_k`` is all residents by default; with ``demand="group"`` it is the residents of the group
-the type serves (:func:`planner.assess.groups.cell_demand`), and every output says how they
-were found (``demand_basis``).
+``P_k`` is the residents of the group the type serves by default (``demand="group"``: the
+elderly for day care, children 3-6 for kindergartens, school-age children for schools, all
+residents otherwise; :func:`planner.assess.groups.cell_demand`); ``demand="all"`` counts all
+residents whatever the type. Every output says which group was counted (``group``) and how its
+residents were found (``demand_basis``).
 
 A cell with no facility within the radius has access 0 (not NaN); a facility with no residents
 within its radius adds nothing; every cell is listed, including those without residents; a
@@ -181,7 +183,7 @@ def access(
     supply: str = "floor_area_m2",
     radius_m: float | None = None,
     decay: str = "step",
-    demand: str = "all",
+    demand: str = "group",
     exponent: float | None = None,
 ) -> AccessResult:
     """Access of every cell and community to the facilities of one type (2SFCA or E2SFCA).
@@ -204,7 +206,8 @@ def access(
         ``"step"``, ``"gaussian"`` (``σ = radius_m / 2``) or ``"gravity"``; 2SFCA takes only
         ``"step"``.
     demand
-        ``"all"`` (all residents) or ``"group"`` (the residents of the group the type serves).
+        ``"group"`` (the residents of the group the type serves, the default) or ``"all"`` (all
+        residents, whatever the group).
     exponent
         The gravity decay's ``β``; default the rulebook's ``access_decay.gravity_exponent``.
 

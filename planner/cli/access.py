@@ -15,7 +15,8 @@ def _access_args(sub: argparse._SubParsersAction) -> None:
         description=(
             "Two-step floating catchment access (2SFCA, or E2SFCA with a distance decay) to one facility type: "
             "each facility's supply (floor area, count or capacity) divided by the residents within its radius, "
-            "summed per cell over the facilities within the radius. Writes access_cells.csv, "
+            "summed per cell over the facilities within the radius. Demand is the group the type serves "
+            "(the rulebook's demand_types; --demand all for every resident). Writes access_cells.csv, "
             "access_communities.csv (population-weighted mean and per 100 households) and access_cells.gpkg."
         ),
         formatter_class=_HelpFormatter,
@@ -37,8 +38,9 @@ def _access_args(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--demand",
         choices=["all", "group"],
-        default="all",
-        help="count all residents, or the group the type serves (elderly, children 3-6, school age)",
+        default="group",
+        help="count the residents of the group the type serves (elderly, children 3-6, school age; all "
+        "residents for the other types), or all residents whatever the type",
     )
     p.add_argument(
         "--lists",
@@ -75,12 +77,13 @@ def _run_access(args: argparse.Namespace) -> int:
     finally:
         bar.close()  # type: ignore[attr-defined]
     if not args.quiet:
-        pop = answer.cells["population"].to_numpy(dtype=float)
+        pop = answer.cells["demand"].to_numpy(dtype=float)
         reached = float(pop[answer.cells["access"].to_numpy() > 0].sum())
+        basis = ", ".join(sorted(set(answer.cells["demand_basis"])))
         print(
             f"{answer.method} ({answer.decay}, {answer.supply}, {answer.radius_m:g} m, {answer.mode}) "
-            f"to {answer.type}: "
-            f"{reached:,.0f} of {pop.sum():,.0f} residents reach some supply"
+            f"to {answer.type}, demand {answer.group} ({basis}): "
+            f"{reached:,.0f} of {pop.sum():,.0f} residents of the group reach some supply"
         )
         print(f"wrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")
     return 0

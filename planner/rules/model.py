@@ -137,6 +137,7 @@ class Rulebook:
     def research_keys(self) -> tuple[str, ...]:
         """The [sources] keys of kind ``research``: a trail never shown as the basis of a rule."""
         return tuple(k for k, v in self.sources.items() if v.get("kind", "document") == "research")
+
     #: numbers of the district's organisation (``[organisation]``): workstation sizes and staffing,
     #: the workload weights, grid workers per grid (used by :mod:`planner.plan.regions`)
     organisation: Mapping[str, Number] = field(default_factory=dict)
@@ -163,7 +164,16 @@ class Rulebook:
         return index
 
     def provenance(self) -> list[dict[str, object]]:
-        """One row per rule number: where it is used, its value, source and status."""
+        """One row per rule number: where it is used, its value, source and status.
+
+        Every number of the rule file: the facility types', the community rules' (a coverage
+        rule per type, with the type's radius and the coverage target), the input checks
+        (``validation.<key>``), the district's organisation (``organisation.<key>``) and every
+        number of the tables of :data:`EXTRA_TABLES` under its dotted path, e.g.
+        ``demand_groups.elderly.share``, ``demand_groups.elderly.walk_speed_kmh``,
+        ``life_circles.5-minute.distance_m``, ``service_standards.elderly_day_care.per_100_households_m2``,
+        ``access_decay.gravity_exponent``.
+        """
         rows: list[dict[str, object]] = []
         for t in self.types.values():
             for what, num in (("radius_m", t.radius_m), ("min_floor_area_m2", t.min_floor_area_m2)):
@@ -172,7 +182,24 @@ class Rulebook:
         for r in self.rules.values():
             for what, num in r.numbers.items():
                 rows.append(_prov_row(f"community_rules.{r.id}.{what}", num, self))
+        for table, numbers in (("validation", self.validation), ("organisation", self.organisation)):
+            rows.extend(_prov_row(f"{table}.{key}", num, self) for key, num in numbers.items())
+        for name in EXTRA_TABLES:
+            for key, raw in _number_tables(self.tables.get(name, {}), name):
+                rows.append(_prov_row(key, self.number(raw, key), self))
         return rows
+
+
+def _number_tables(table: Any, where: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """The ``{value, source, status}`` tables inside a rule-file table, with their dotted paths."""
+    if not isinstance(table, Mapping):
+        return []
+    if _is_number_table(table):
+        return [(where, table)]
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for key, value in table.items():
+        out.extend(_number_tables(value, f"{where}.{key}"))
+    return out
 
 
 def _prov_row(key: str, num: Number, book: Rulebook) -> dict[str, object]:
@@ -400,4 +427,3 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         organisation=organisation,
         tables={k: copy.deepcopy(data[k]) for k in EXTRA_TABLES if k in data},
     )
-

@@ -158,6 +158,8 @@ def _number_label(ctx: Context, key: str) -> str | None:
     what = NUMBER_LABELS.get(parts[-1], (parts[-1], parts[-1]))[1 if ctx.lang == "zh" else 0]
     if parts[0] == "facility_types":
         owner = ctx.type_label(parts[1])
+    elif parts[0] != "community_rules":
+        return None  # groups, life circles, service standards, checks: cited where they are used
     else:
         rule = ctx.book.rules[parts[1]]
         if kind_of(rule).per_type:
@@ -186,7 +188,7 @@ def rule_sources(ctx: Context) -> Table:
         Column("title", ctx.t("col_title"), width=80),
         Column("url", ctx.t("col_url"), width=50),
     )
-    used = {str(p["source"]) for p in ctx.book.provenance()}
+    used = {str(p["source"]) for p, _ in _numbers(ctx)}  # the sources of the numbers the report shows
     rows = tuple(
         (
             ctx.text_cell(key),
