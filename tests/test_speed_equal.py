@@ -185,3 +185,32 @@ def test_importing_planner_loads_no_straight_line_or_app_modules():
     loaded = set(proc.stdout.split())
     heavy = {"scipy.spatial", "numba", "streamlit", "folium", "matplotlib", "weasyprint", "osmnx", "networkx"}
     assert loaded & heavy == set()
+
+
+def test_network_of_plain_lines_copies_no_geometry_and_equals_the_one_from_parts(monkeypatch):
+    """``build_network`` splits multi-part lines only when there are some (get_parts copies every line)."""
+    study = load_study()
+    streets = study.streets
+    assert streets is not None and (shapely.get_type_id(streets.geometry.values) == 1).all()
+    mixed = streets.copy()
+    mixed.loc[0, "geometry"] = shapely.multilinestrings([mixed.geometry.iloc[0]])  # one part: the same lines
+    with_multi = build_network(mixed)
+    calls: list[int] = []
+    real = shapely.get_parts
+    monkeypatch.setattr(shapely, "get_parts", lambda g, *a, **k: calls.append(len(g)) or real(g, *a, **k))
+    plain = build_network(streets)
+    assert calls == []
+    for net in (with_multi,):
+        assert np.array_equal(net.xy, plain.xy) and np.array_equal(net.seg_len, plain.seg_len)
+        assert np.array_equal(net.seg_u, plain.seg_u) and np.array_equal(net.seg_v, plain.seg_v)
+
+
+def test_a_metric_layer_is_converted_in_place_not_held_twice(metric_study_file):
+    from planner.ingest.study import _via_wgs84
+
+    raw = pyogrio.read_dataframe(metric_study_file, layer="streets")
+    before = np.asarray(raw.geometry.values, dtype=object)
+    study_crs = load_study(metric_study_file).crs
+    got = _via_wgs84(raw, study_crs, None, None, (str(metric_study_file), "streets"), "streets")
+    after = np.asarray(got.geometry.values, dtype=object)
+    assert all(a is b for a, b in zip(after, before, strict=True))  # the read array's geometries replaced

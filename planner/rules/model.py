@@ -137,6 +137,7 @@ class Rulebook:
     def research_keys(self) -> tuple[str, ...]:
         """The [sources] keys of kind ``research``: a trail never shown as the basis of a rule."""
         return tuple(k for k, v in self.sources.items() if v.get("kind", "document") == "research")
+
     #: numbers of the district's organisation (``[organisation]``): workstation sizes and staffing,
     #: the workload weights, grid workers per grid (used by :mod:`planner.plan.regions`)
     organisation: Mapping[str, Number] = field(default_factory=dict)
@@ -400,4 +401,3 @@ def _build(data: Mapping[str, Any], *, files: tuple[str, ...]) -> Rulebook:
         organisation=organisation,
         tables={k: copy.deepcopy(data[k]) for k in EXTRA_TABLES if k in data},
     )
-
