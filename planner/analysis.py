@@ -206,8 +206,12 @@ def evaluate(
         pieces = coverage.street_pieces(cells, engine.demand_snap, fac, fsnap, engine.network, book.types)
         _flag_cut_off(vlog, pieces, set(fac.loc[fsnap.ok, "type"]), book)
     keys = list(book.types) if previous is None or types is None else [t for t in book.types if t in set(types)]
-    cov = reach if reach is not None else coverage.cell_coverage(
-        cells, fac, book, engine, types=keys, facility_snap=fsnap, progress=lambda s, f: report(s, 0.4 + 0.4 * f)
+    cov = (
+        reach
+        if reach is not None
+        else coverage.cell_coverage(
+            cells, fac, book, engine, types=keys, facility_snap=fsnap, progress=lambda s, f: report(s, 0.4 + 0.4 * f)
+        )
     )
     base = cells[["cell_id", "community_id", "population", "geometry"]] if previous is None else previous.cells
     out_cells = base.copy()

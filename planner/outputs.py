@@ -48,7 +48,7 @@ def write_atomic(target: Path, writer: Callable[[Path], object]) -> Path:
 
 def for_file(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns converted to types every GIS and spreadsheet format stores (nullable → object)."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: setting a column never touches ``frame``
     for col in out.columns:
         if col == "geometry":
             continue
@@ -64,7 +64,7 @@ def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     Feature by feature when Arrow cannot write a column."""
     import pyarrow
 
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write: the caller's frame is left as it is
     for col in frame.columns:
         values = frame[col]
         if col == frame.geometry.name or not pd.api.types.is_object_dtype(values.dtype):

@@ -8,7 +8,14 @@ import sys
 import time
 from pathlib import Path
 
-from planner.cli._common import _HelpFormatter, _pad, _progress_bar, _study_and_analysis, _study_args
+from planner.cli._common import (
+    _HelpFormatter,
+    _no_gc_pauses,
+    _pad,
+    _progress_bar,
+    _study_and_analysis,
+    _study_args,
+)
 from planner.cli.scale import add_partition_args
 from planner.errors import PlannerError
 
@@ -37,10 +44,11 @@ def _run_analyze(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     bar = _progress_bar(args.quiet)
     try:
-        result = _study_and_analysis(args, bar)
-        written = planner.write_results(result, args.out)
-        quality_table = quality.quality_summary(result)
-        written["quality.csv"] = quality.write_quality(quality_table, args.out)
+        with _no_gc_pauses():
+            result = _study_and_analysis(args, bar)
+            written = planner.write_results(result, args.out)
+            quality_table = quality.quality_summary(result)
+            written["quality.csv"] = quality.write_quality(quality_table, args.out)
     finally:
         bar.close()  # type: ignore[attr-defined]
     if not args.quiet:

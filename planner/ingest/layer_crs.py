@@ -328,9 +328,11 @@ def _best_hypothesis(
         moved_lon, moved_lat = func(lonlat[:, 0], lonlat[:, 1])
         moved = np.column_stack(to_metric.transform(moved_lon, moved_lat))
         corrected = _score(moved, tree)
+        if corrected > ALIGN_RATIO_AS_READ * as_read:
+            continue  # no better than as read: the controls (three more searches) cannot change that
         mean_shift = (moved - here).mean(axis=0)
         controls = [_score(here + _turn(mean_shift, quarters), tree) for quarters in (1, 2, 3)]
-        if corrected > ALIGN_RATIO_AS_READ * as_read or corrected > ALIGN_RATIO_CONTROL * min(controls):
+        if corrected > ALIGN_RATIO_CONTROL * min(controls):
             continue
         shift = float(np.median(np.hypot(*(moved - here).T)))
         candidate = OffsetSuspicion(layer, offset, culprit, as_read, corrected, shift)

@@ -309,7 +309,12 @@ def _via_wgs84(
     twice and no WGS84 copy is kept. The checks of :func:`~planner.ingest.crs.to_wgs84` are
     made on the coordinates in WGS84: when one falls outside longitude/latitude, the layer
     goes through ``to_wgs84``, which raises its error.
+
+    ``gdf`` is one :func:`load_study` read and owns: its geometries are replaced in place
+    (each old one freed as its new one is made), so a city's streets are not held twice; do
+    not use ``gdf`` afterwards.
     """
+
     def to_wgs84(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return crs_mod.to_wgs84(layer, declared=stated, default=default, file=where[0], layer=where[1], kind=kind)
 
@@ -324,7 +329,8 @@ def _via_wgs84(
     if not ok.all():
         to_wgs84(gdf)  # raises
     x, y = pyproj.Transformer.from_crs(4326, target, always_xy=True).transform(lon, lat)
-    moved = shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
+    del xy, lon, lat
+    moved = shapely.set_coordinates(geoms, np.column_stack([x, y]))  # in place: see the docstring
     return gdf.set_geometry(gpd.GeoSeries(moved, index=gdf.index, crs=target, name=gdf.geometry.name))
 
 

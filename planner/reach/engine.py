@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.spatial import cKDTree
 
 from planner.errors import PlannerError
 from planner.reach.network import Network, Snap, snap_points
 
 if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
+
     from planner.reach._bounded import Targets
 
 Mode = Literal["walk", "euclidean"]
@@ -136,6 +137,8 @@ class ReachEngine:
     def _euclid(self, sites: np.ndarray, members: np.ndarray) -> Nearest:
         if len(members) == 0:
             return self._none()
+        from scipy.spatial import cKDTree  # straight-line mode only: walking runs need not import it
+
         tree = cKDTree(shapely.get_coordinates(sites[members]))
         dist, idx = tree.query(self._demand_xy, k=1)
         return Nearest(np.asarray(dist, dtype=float), members[np.asarray(idx, dtype=np.int64)])
@@ -281,6 +284,8 @@ class ReachEngine:
 
     @cached_property
     def _demand_tree(self) -> cKDTree:
+        from scipy.spatial import cKDTree
+
         return cKDTree(self._demand_xy)
 
     def _within_straight(self, sites: np.ndarray, limit: float) -> sp.csr_array:
@@ -289,6 +294,8 @@ class ReachEngine:
             return sp.csr_array(shape)
         # sparse_distance_matrix keeps distances of 0 and is inclusive; its distances are the
         # ones cKDTree.query gives nearest()
+        from scipy.spatial import cKDTree
+
         pairs = cKDTree(shapely.get_coordinates(sites)).sparse_distance_matrix(
             self._demand_tree, limit, output_type="ndarray"
         )
