@@ -189,8 +189,9 @@ def test_city_partitioned_equals_whole(client, city, tmp_path, column):
     info = RunInfo()
     part = analyze_partitioned(study, column, tmp_path, client=client, generated=STAMP, show_progress=False, info=info)
     assert_same(whole, part)
-    # the lone junior school and the island loop need the wider passes
-    assert len(info.cells_per_pass) == 3 and info.cells_per_pass[2] > 0
+    # the lone junior school needs wider passes; they take only the cells left open (the
+    # island loop reaches nothing in the whole network: settled, NaN, in the first pass)
+    assert len(info.cells_per_pass) >= 2 and 0 < info.cells_per_pass[1] < info.cells_per_pass[0]
 
 
 def test_city_has_far_and_missing_distances(city):

@@ -17,88 +17,94 @@ import numpy as np
 import pandas as pd
 
 from planner import naming
-from planner.analysis import Analysis, Options, demand_points, evaluate
+from planner.analysis import Analysis, Options, evaluate
 from planner.errors import PlannerError
 from planner.ingest.study import Study
 from planner.reach.engine import ReachEngine
-from planner.reach.network import Network, Snap, check_streets_near
-from planner.scale.partition import SNAP_COLUMNS
+from planner.reach.network import check_streets_near
+from planner.scale import halo
+from planner.scale.partition import Job
 
 
-def final_rows(frame: pd.DataFrame, margin_m: float, types: list[str], hopeless: set[str], mode: str) -> np.ndarray:
-    """Which cells of a piece's result are exact: every type within the margin, or surely unreachable.
+class Table:
+    """The final distances of every (cell, type), filled job by job; each exactly once."""
 
-    A cell is final when, for every type, its distance is at most ``margin_m`` or the type has
-    no usable facility in the whole study (``hopeless``); a cell off the streets is final in
-    walk mode (its snapping is the whole network's). An infinite margin makes everything final.
-    """
-    if not np.isfinite(margin_m):
-        return np.ones(len(frame), dtype=bool)
-    ok = np.ones(len(frame), dtype=bool)
-    for key in types:
-        if key in hopeless:
-            continue
-        dist = frame[naming.dist(key)].to_numpy(dtype=float)
-        ok &= np.isfinite(dist) & (dist <= margin_m)
-    if mode == "walk":
-        ok |= ~frame["snap_ok"].to_numpy(dtype=bool)
-    return ok
+    def __init__(self, n_cells: int, types: list[str]) -> None:
+        self.n, self.types = n_cells, types
+        self.dist = {k: np.full(n_cells, np.nan) for k in types}
+        self.near = {k: np.full(n_cells, pd.NA, dtype=object) for k in types}
+        self.covered = {k: np.zeros(n_cells, dtype=bool) for k in types}
+        self.count = {k: np.zeros(n_cells, dtype=np.int64) for k in types}
 
+    def take(
+        self,
+        frame: pd.DataFrame,
+        job: Job,
+        wanted: dict[str, np.ndarray],
+        hopeless: dict[str, np.ndarray],
+        first: float,
+        whole: halo.Whole,
+    ) -> dict[float, tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """Keep a job's final (cell, type) pairs; group the others by the margin they need next.
 
-def whole_snap(net: Network, frame: pd.DataFrame) -> Snap:
-    """The cells' snapping on the whole network, from each piece's segment ends (in cell order)."""
-    n = len(frame)
-    segment = np.full(n, -1, dtype=np.int64)
-    along = np.full(n, np.nan)
-    offset = np.full(n, np.nan)
-    ok = frame["snap_ok"].to_numpy(dtype=bool)
-    if ok.any():
-        keys = _keys(net.xy)
-        order = np.argsort(keys)
-        u = _node(keys, order, frame.loc[ok, ["snap_ux", "snap_uy"]].to_numpy(dtype=float))
-        v = _node(keys, order, frame.loc[ok, ["snap_vx", "snap_vy"]].to_numpy(dtype=float))
-        lo, hi = np.minimum(u, v), np.maximum(u, v)
-        code = net.seg_u * net.n_nodes + net.seg_v  # seg_u < seg_v: build_network orders the ends
-        seg_order = np.argsort(code)
-        at = np.searchsorted(code[seg_order], lo * net.n_nodes + hi)
-        seg = seg_order[np.minimum(at, len(code) - 1)]
-        if np.any(code[seg] != lo * net.n_nodes + hi):
-            raise PlannerError("a piece's street segment is not in the whole network; report this as a bug")
-        a = frame.loc[ok, "snap_along"].to_numpy(dtype=float)
-        segment[ok] = seg
-        along[ok] = np.where(u == net.seg_u[seg], a, net.seg_len[seg] - a)
-        offset[ok] = frame.loc[ok, "snap_offset"].to_numpy(dtype=float)
-    return Snap(segment, along, offset)
+        A pair is final when its distance is within the job's margin, when the margin is the
+        whole study, or when the whole run has no distance for it (``hopeless``). Only the
+        pairs the job was given (``wanted``, per type over the job's cells) are taken.
 
+        Returns
+        -------
+        dict
+            Next margin -> (cell positions, per type which of those cells want it).
+        """
+        pos = frame["position"].to_numpy(dtype=np.int64)
+        if len(pos) != len(job.positions) or np.any(pos != job.positions):
+            raise PlannerError(f"the result of {job.key} is not for its cells; report this as a bug")
+        widen: dict[float, dict[str, np.ndarray]] = {}
+        for key in job.types:
+            want = wanted[key]
+            d = frame[naming.dist(key)].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                final = want & (hopeless[key][pos] | (d <= job.margin_m) | (not np.isfinite(job.margin_m)))
+            rows = pos[final]
+            self.dist[key][rows] = d[final]
+            self.near[key][rows] = frame[naming.nearest(key)].to_numpy(dtype=object)[final]
+            self.covered[key][rows] = frame[naming.covered(key)].to_numpy(dtype=bool)[final]
+            self.count[key][rows] += 1
+            still = np.flatnonzero(want & ~final)
+            if len(still) == 0:
+                continue
+            found = d[still]
+            lower = np.maximum(2.0 * job.margin_m, halo.DETOUR * whole.straight(key, pos[still]))
+            margins = whole.level_margin(first, np.where(np.isfinite(found), found, lower))
+            for m in np.unique(margins):
+                widen.setdefault(float(m), {})[key] = still[margins == m]
+        out = {}
+        for m, by_type in widen.items():
+            rows = np.unique(np.concatenate(list(by_type.values())))
+            want_next = {k: np.isin(rows, by_type.get(k, rows[:0])) for k in job.types}
+            out[m] = (pos[rows], want_next)
+        return out
 
-def _keys(xy: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(xy, dtype=float).view(np.complex128).ravel()
+    def frame(self) -> pd.DataFrame:
+        """The merged reach columns in the study's cell order, as :func:`coverage.cell_coverage` gives them.
 
-
-def _node(keys: np.ndarray, order: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    want = _keys(xy)
-    at = np.minimum(np.searchsorted(keys[order], want), len(keys) - 1)
-    node = order[at]
-    if np.any(keys[node] != want):
-        raise PlannerError("a piece's street node is not in the whole network; report this as a bug")
-    return node
-
-
-def assemble(parts: list[pd.DataFrame], n_cells: int, columns: list[str]) -> pd.DataFrame:
-    """The final rows of every piece as one table in the study's cell order: every cell exactly once.
-
-    Raises
-    ------
-    PlannerError
-        When a cell is missing or given twice (a piece lost or duplicated).
-    """
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["position", *columns])
-    pos = frame["position"].to_numpy(dtype=np.int64)
-    counts = np.bincount(pos, minlength=n_cells) if len(pos) else np.zeros(n_cells, dtype=np.int64)
-    if len(counts) != n_cells or np.any(counts != 1):
-        missing, twice = int((counts == 0).sum()), int((counts > 1).sum())
-        raise PlannerError(f"merging the pieces: {missing} cell(s) missing and {twice} given twice; rerun")
-    return frame.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True)
+        Raises
+        ------
+        PlannerError
+            When a (cell, type) is missing or given twice (a job lost or duplicated).
+        """
+        columns: dict[str, object] = {}
+        for key in self.types:
+            bad = self.count[key] != 1
+            if bad.any():
+                missing, twice = int((self.count[key] == 0).sum()), int((self.count[key] > 1).sum())
+                raise PlannerError(
+                    f"merging the pieces: {missing} cell(s) missing and {twice} given twice for {key}; rerun"
+                )
+            columns[naming.dist(key)] = self.dist[key]
+            columns[naming.nearest(key)] = pd.array(self.near[key], dtype="string")
+            columns[naming.covered(key)] = self.covered[key]
+        return pd.DataFrame(columns, index=pd.RangeIndex(self.n))
 
 
 def merged_analysis(
@@ -106,30 +112,26 @@ def merged_analysis(
     options: Options,
     cells: gpd.GeoDataFrame,
     merged: pd.DataFrame,
-    network: Network | None,
+    whole: halo.Whole,
     *,
     workers: int | None = None,
     generated: dt.datetime | None = None,
 ) -> Analysis:
     """The whole run's :class:`~planner.analysis.Analysis` from the merged per-cell table."""
-    demand = demand_points(cells)
-    snap = tree = None
     if options.mode == "walk":
-        assert network is not None
-        tree = network.tree()
-        snap = whole_snap(network, merged)
+        assert whole.tree is not None and whole.demand_snap is not None
         file = next((s.file for s in study.sources if s.layer == "streets"), None)
         layer = None if study.streets_from_osm or file is None or not file.endswith(".gpkg") else "streets"
-        check_streets_near(demand, snap, tree, max_snap_m=options.max_snap_m, file=file, layer=layer)
+        check_streets_near(
+            whole.demand, whole.demand_snap, whole.tree, max_snap_m=options.max_snap_m, file=file, layer=layer
+        )
     engine = ReachEngine(
         mode=options.mode,
-        demand=demand,
-        network=network,
-        tree=tree,
-        demand_snap=snap,
+        demand=whole.demand,
+        network=whole.network,
+        tree=whole.tree,
+        demand_snap=whole.demand_snap,
         max_snap_m=options.max_snap_m,
         workers=workers,
     )
-    reach_cols = [c for c in merged.columns if c != "position" and c not in SNAP_COLUMNS]
-    reach = merged[reach_cols].set_axis(cells.index)
-    return evaluate(study, options, cells, engine, generated=generated, reach=reach)
+    return evaluate(study, options, cells, engine, generated=generated, reach=merged.set_axis(cells.index))

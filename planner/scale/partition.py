@@ -17,7 +17,6 @@ distance.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from dataclasses import dataclass
 
@@ -28,17 +27,14 @@ import shapely
 
 from planner import naming
 from planner.assess import coverage
-from planner.errors import NetworkError, PlannerError
-from planner.reach.engine import make_engine
-from planner.reach.network import build_network
+from planner.errors import PlannerError
+from planner.reach.engine import ReachEngine
+from planner.reach.network import Network, Snap
 from planner.rules.model import Rulebook
+from planner.scale import halo
 
 #: a piece's name for communities with no value in the partition column
 MISSING = "(none)"
-#: the per-cell snapping columns a walking piece returns (the segment by its two end nodes)
-#: segments per quarter circle of the halo's buffer
-QUAD_SEGS = 8
-SNAP_COLUMNS = ("snap_ok", "snap_along", "snap_offset", "snap_ux", "snap_uy", "snap_vx", "snap_vy")
 
 
 @dataclass(frozen=True)
@@ -53,32 +49,51 @@ class Piece:
 
 @dataclass(frozen=True)
 class Job:
-    """Everything a worker needs to compute some cells of a piece within one margin."""
+    """Everything a worker needs to compute some facility types for some cells within one margin.
+
+    All of it is arrays (cheap to send): the cells' points and snapping, the facilities within
+    the margin with their snapping, and the network cut to the margin (:mod:`planner.scale.halo`).
+    """
 
     piece: str
     pass_no: int
     margin_m: float  # inf: the whole study
-    positions: np.ndarray
-    demand: np.ndarray  # shapely Points
-    facilities: gpd.GeoDataFrame  # facility_id, type, geometry
-    streets: gpd.GeoDataFrame | None
+    positions: np.ndarray  # the cells, by position in the study's cell table
+    types: tuple[str, ...]
+    demand_xy: np.ndarray
+    demand_snap: Snap | None
+    fac_xy: np.ndarray
+    fac_id: np.ndarray
+    fac_type: np.ndarray
+    fac_snap: Snap | None
+    network: Network | None
     rulebook: Rulebook
     mode: str
     max_snap_m: float
+    part: int = 0  # the job's number among its piece's jobs of the pass
 
     def fingerprint(self) -> str:
         """A digest of the job's inputs: a stored result is reused only for the same inputs."""
         h = hashlib.sha256()
-        h.update(f"{self.piece}|{self.pass_no}|{self.margin_m}|{self.mode}|{self.max_snap_m}".encode())
+        h.update(f"{self.piece}|{self.pass_no}|{self.part}|{self.margin_m}|{self.mode}|{self.max_snap_m}".encode())
+        h.update(repr(self.types).encode())
         h.update(repr(sorted((k, t.radius_m.value) for k, t in self.rulebook.types.items())).encode())
-        h.update(np.ascontiguousarray(self.positions, dtype=np.int64).tobytes())
-        h.update(shapely.get_coordinates(self.demand).tobytes())
-        h.update("|".join(self.facilities["facility_id"].astype(str)).encode())
-        h.update("|".join(self.facilities["type"].astype(str)).encode())
-        h.update(shapely.get_coordinates(self.facilities.geometry.values).tobytes())
-        if self.streets is not None:
-            h.update(shapely.get_coordinates(self.streets.geometry.values).tobytes())
+        h.update("|".join(self.fac_id).encode())
+        h.update("|".join(map(str, self.fac_type)).encode())
+        arrays = [self.positions, self.demand_xy, self.fac_xy]
+        for snap in (self.demand_snap, self.fac_snap):
+            if snap is not None:
+                arrays += [snap.segment, snap.along, snap.offset]
+        if self.network is not None:
+            arrays += [self.network.xy, self.network.seg_u, self.network.seg_v, self.network.seg_len]
+        for a in arrays:
+            h.update(np.ascontiguousarray(a).tobytes())
         return h.hexdigest()[:20]
+
+    @property
+    def key(self) -> str:
+        """The job's name in messages and in ``RunInfo``: piece, pass and part."""
+        return f"{self.piece}#{self.pass_no}" + (f".{self.part}" if self.part else "")
 
 
 def first_margin(rulebook: Rulebook, max_snap_m: float) -> float:
@@ -119,103 +134,74 @@ def split(communities: gpd.GeoDataFrame, cells: pd.DataFrame, column: str | None
     return [p for p in pieces if len(p.positions)]
 
 
-def halo_region(piece: Piece, communities: gpd.GeoDataFrame, demand: np.ndarray, cell_comm: np.ndarray) -> np.ndarray:
-    """Geometries whose buffer is the piece's halo: its communities and any of its points outside them."""
-    polys = communities.geometry.values[piece.communities]
-    points = demand[piece.positions]
-    own = cell_comm[piece.positions]
-    inside = np.zeros(len(points), dtype=bool)
-    known = own >= 0
-    inside[known] = shapely.covers(communities.geometry.values[own[known]], points[known])
-    return np.concatenate([np.asarray(polys, dtype=object), points[~inside]])
-
-
-def within(frame: gpd.GeoDataFrame | None, region: np.ndarray, distance: float) -> np.ndarray:
-    """Positions of the rows of ``frame`` within ``distance`` of any of ``region`` (all when infinite)."""
-    if frame is None or len(frame) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if not math.isfinite(distance):
-        return np.arange(len(frame))
-    # one buffered outline, then "intersects": far faster than "dwithin" on polygons. The
-    # buffer's polygon is drawn out to circumscribe the true round buffer, so it holds at
-    # least everything within ``distance`` (a superset keeps the halo exact)
-    outline = shapely.union_all(shapely.buffer(region, distance / math.cos(math.pi / (4 * QUAD_SEGS)) + 1e-6,
-                                               quad_segs=QUAD_SEGS))  # fmt: skip
-    return np.unique(frame.sindex.query(outline, predicate="intersects"))
-
-
 def make_job(
+    whole: halo.Whole,
     piece: str,
     pass_no: int,
     margin_m: float,
     positions: np.ndarray,
-    region: np.ndarray,
-    demand: np.ndarray,
-    facilities: gpd.GeoDataFrame,
-    streets: gpd.GeoDataFrame | None,
+    types: list[str],
     rulebook: Rulebook,
-    mode: str,
     max_snap_m: float,
+    part: int = 0,
 ) -> Job:
-    """The job of some cells of a piece: the facilities within the margin, streets a snap beyond."""
-    fac = facilities.iloc[within(facilities, region, margin_m)][["facility_id", "type", "geometry"]]
-    sub_streets = None
-    if mode == "walk" and streets is not None:
-        sub_streets = streets.iloc[within(streets, region, margin_m + max_snap_m)][["geometry"]]
+    """The job of some cells and types of a piece: what lies within ``margin_m`` of the cells."""
+    c = halo.cut(whole, positions, margin_m, max_snap_m)
     return Job(
         piece=piece,
         pass_no=pass_no,
         margin_m=margin_m,
         positions=positions,
-        demand=demand[positions],
-        facilities=fac.reset_index(drop=True),
-        streets=None if sub_streets is None else sub_streets.reset_index(drop=True),
+        types=tuple(types),
+        demand_xy=whole.demand_xy[positions],
+        demand_snap=c.demand_snap,
+        fac_xy=whole.fac_xy[c.facilities],
+        fac_id=whole.fac_id[c.facilities],
+        fac_type=whole.fac_type[c.facilities],
+        fac_snap=c.fac_snap,
+        network=c.network,
         rulebook=rulebook,
-        mode=mode,
+        mode=whole.mode,
         max_snap_m=max_snap_m,
+        part=part,
     )
 
 
 def compute_piece(job: Job) -> pd.DataFrame:
-    """Distances, nearest facilities and coverage of a job's cells; runs on a worker.
+    """Distances, nearest facilities and coverage of a job's cells for its types; runs on a worker.
 
     Returns
     -------
     DataFrame
-        One row per cell of the job: ``position`` (in the study's cell table), per type
-        ``dist_/nearest_/covered_<type>``, and in walk mode the cells' snapping
-        (:data:`SNAP_COLUMNS`).
+        One row per cell of the job: ``position`` (in the study's cell table) and per type of
+        the job ``dist_/nearest_/covered_<type>``.
     """
-    n = len(job.demand)
-    net = None
-    if job.mode == "walk":
-        try:
-            net = build_network(job.streets) if job.streets is not None and len(job.streets) else None
-        except NetworkError:  # no line at all within the halo
-            net = None
+    n = len(job.positions)
     frame = pd.DataFrame(index=pd.RangeIndex(n))
-    if job.mode == "walk" and net is None:
-        out = _unreachable(frame, job.rulebook)
-        out["snap_ok"] = False
-        for col in SNAP_COLUMNS[1:]:
-            out[col] = np.nan
+    if job.mode == "walk" and job.network is None:  # no street within the halo
+        out = _unreachable(frame, job.types)
     else:
-        engine = make_engine(job.demand, mode=job.mode, network=net, max_snap_m=job.max_snap_m, workers=1)
-        out = coverage.cell_coverage(frame, job.facilities, job.rulebook, engine)
-        if net is not None and engine.demand_snap is not None:
-            snap = engine.demand_snap
-            seg = np.where(snap.ok, snap.segment, 0)
-            u, v = net.xy[net.seg_u[seg]], net.xy[net.seg_v[seg]]
-            out["snap_ok"] = snap.ok
-            out["snap_along"], out["snap_offset"] = snap.along, snap.offset
-            out["snap_ux"], out["snap_uy"], out["snap_vx"], out["snap_vy"] = u[:, 0], u[:, 1], v[:, 0], v[:, 1]
+        demand = shapely.points(job.demand_xy) if n else np.zeros(0, dtype=object)
+        fac = gpd.GeoDataFrame(
+            {"facility_id": job.fac_id, "type": job.fac_type},
+            geometry=shapely.points(job.fac_xy) if len(job.fac_xy) else np.zeros(0, dtype=object),
+        )
+        engine = ReachEngine(
+            mode=job.mode,
+            demand=demand,
+            network=job.network,
+            demand_snap=job.demand_snap,
+            max_snap_m=job.max_snap_m,
+            workers=1,
+        )
+        out = coverage.cell_coverage(frame, fac, job.rulebook, engine, types=job.types, facility_snap=job.fac_snap)
     out.insert(0, "position", np.asarray(job.positions, dtype=np.int64))
     return out
 
 
-def _unreachable(frame: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+def _unreachable(frame: pd.DataFrame, types: tuple[str, ...]) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
-    for key in rulebook.types:
+    for key in types:
         out[naming.dist(key)] = np.nan
         out[naming.nearest(key)] = pd.array([pd.NA] * len(frame), dtype="string")
         out[naming.covered(key)] = False

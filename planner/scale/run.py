@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import pickle
 import sys
 from collections.abc import Callable
@@ -35,12 +34,12 @@ from planner.ingest.study import Study, load_study
 from planner.outputs import write_atomic, write_results
 from planner.reach import cells as cells_mod
 from planner.reach.network import build_network
-from planner.scale import merge, partition
+from planner.scale import halo, merge, partition
 
 log = logging.getLogger(__name__)
 
-#: the halo of each pass, as a multiple of the first (the last pass is the whole study)
-PASSES = (1.0, 4.0, math.inf)
+#: a safety net: the passes end long before (each widening at least doubles the margin)
+MAX_PASSES = 64
 PIECES_DIR = ".pieces"
 
 
@@ -149,68 +148,57 @@ def analyze_partitioned(
     info.dashboard = getattr(client, "dashboard_link", None)
     if show_progress:
         print(f"planner: {len(pieces)} piece(s) by {column!r}; Dask dashboard: {info.dashboard}", file=sys.stderr)
-    merged, network = _run_passes(study, options, cells, pieces, Path(out), client, task, show_progress, info)
-    result = merge.merged_analysis(study, options, cells, merged, network, generated=generated)
+    merged, whole = _run_passes(study, options, cells, pieces, Path(out), client, task, show_progress, info)
+    result = merge.merged_analysis(study, options, cells, merged, whole, generated=generated)
     if write:
         write_results(result, out)
     return result
 
 
 def _run_passes(study, options, cells, pieces, out, client, task, show_progress, info):
-    """Every pass until each cell is final; returns the merged per-cell table and the whole network."""
+    """Every pass until each (cell, type) is final; returns the merged per-cell table and the index."""
     book = study.rulebook
+    types = list(book.types)
     demand = demand_points(cells)
-    comm_pos = pd.Series(np.arange(len(study.communities)), index=study.communities["community_id"].to_numpy())
-    cell_comm = cells["community_id"].map(comm_pos).fillna(-1).to_numpy(dtype=np.int64)
-    regions = {p.name: partition.halo_region(p, study.communities, demand, cell_comm) for p in pieces}
     fac = study.facilities.reset_index(drop=True)
-    streets = study.streets if options.mode == "walk" else None
+    network = build_network(study.streets) if options.mode == "walk" else None
+    whole = halo.Whole.build(demand, fac, network, options.max_snap_m)
+    table = merge.Table(len(cells), types)
+    hopeless = whole.hopeless(types)
     first = partition.first_margin(book, options.max_snap_m)
-    pending = {p.name: p.positions for p in pieces}
     folders = {p.name: p.folder for p in pieces}
-    network = hopeless = None
-    done: list[pd.DataFrame] = []
-    for pass_no, factor in enumerate(PASSES, start=1):
-        margin = first * factor
-        jobs = {}
-        for name, positions in pending.items():
-            if len(positions):
-                region = regions[name] if math.isfinite(margin) else regions[name][:0]
-                jobs[name] = partition.make_job(
-                    name, pass_no, margin, positions, region, demand, fac, streets, book, options.mode,
-                    options.max_snap_m,
-                )  # fmt: skip
-        info.cells_per_pass.append(sum(len(j.positions) for j in jobs.values()))
-        futures = _submit(client, jobs, folders, out, task, info)
-        if network is None:  # the driver builds the whole network while the first pass runs
-            network, hopeless = _whole(study, options, fac, streets)
-        results = _gather(client, futures, jobs, folders, out, show_progress, pass_no)
-        pending = {}
-        for name, frame in results.items():
-            final = merge.final_rows(frame, margin, list(book.types), hopeless, options.mode)
-            done.append(frame.loc[final])
-            pending[name] = frame.loc[~final, "position"].to_numpy(dtype=np.int64)
-        if not any(len(p) for p in pending.values()):
-            break
-    columns = [c for c in done[0].columns if c != "position"] if done else []
-    return merge.assemble(done, len(cells), columns), network
+    # pass 1: each piece, every type, the first halo
+    plan = [(p.name, first, p.positions, {key: np.ones(len(p.positions), dtype=bool) for key in types}) for p in pieces]
+    for pass_no in range(1, MAX_PASSES + 1):
+        jobs, wanted = {}, {}
+        for part_of, (name, margin, positions, want) in _numbered(plan):
+            keep = [key for key in types if want[key].any()]
+            job = partition.make_job(whole, name, pass_no, margin, positions, keep, book, options.max_snap_m, part_of)
+            jobs[job.key], wanted[job.key] = job, want
+        info.cells_per_pass.append(len(np.unique(np.concatenate([j.positions for j in jobs.values()]))))
+        futures, fingerprints = _submit(client, jobs, folders, out, task, info)
+        results = _gather(client, futures, fingerprints, jobs, folders, out, show_progress, pass_no)
+        plan = []
+        for key, frame in results.items():
+            job = jobs[key]
+            widened = table.take(frame, job, wanted[key], hopeless, first, whole)
+            plan += [(job.piece, margin, pos, want) for margin, (pos, want) in sorted(widened.items())]
+        if not plan:
+            return table.frame(), whole
+    raise PlannerError(f"the partitioned run did not settle every cell in {MAX_PASSES} passes; report this as a bug")
 
 
-def _whole(study, options, fac, streets):
-    """The whole network (walk mode) and the types with no usable facility anywhere (NaN for all)."""
-    from planner.reach.network import snap_points
-
-    present = set(fac["type"])
-    if options.mode != "walk":
-        return None, set(study.rulebook.types) - present
-    network = build_network(streets)
-    snap = snap_points(fac.geometry.values, network, network.tree(), max_snap_m=options.max_snap_m)
-    usable = set(fac.loc[snap.ok, "type"])
-    return network, set(study.rulebook.types) - usable
+def _numbered(plan):
+    """The plan's entries with their number among their piece's entries (0, 1, ...)."""
+    seen: dict[str, int] = {}
+    for entry in plan:
+        n = seen.get(entry[0], 0)
+        seen[entry[0]] = n + 1
+        yield n, entry
 
 
-def _store_path(out: Path, folder: str, pass_no: int) -> Path:
-    return out / PIECES_DIR / folder / f"pass{pass_no}.pkl"
+def _store_path(out: Path, folder: str, job: partition.Job) -> Path:
+    return out / PIECES_DIR / folder / f"pass{job.pass_no}-{job.part}.pkl"
 
 
 def _load_stored(path: Path, fingerprint: str) -> pd.DataFrame | None:
@@ -227,22 +215,23 @@ def _load_stored(path: Path, fingerprint: str) -> pd.DataFrame | None:
     return payload["frame"]
 
 
-def _submit(client, jobs, folders, out, task, info) -> dict[str, Any]:
-    """Submit the jobs not stored from an earlier run; stored ones are returned as frames."""
+def _submit(client, jobs, folders, out, task, info) -> tuple[dict[str, Any], dict[str, str]]:
+    """Submit the jobs not stored from an earlier run (stored ones come back as frames); their fingerprints."""
     futures: dict[str, Any] = {}
+    fingerprints: dict[str, str] = {}
     for name, job in jobs.items():
-        fp = job.fingerprint()
-        stored = _load_stored(_store_path(out, folders[name], job.pass_no), fp)
+        fp = fingerprints[name] = job.fingerprint()
+        stored = _load_stored(_store_path(out, folders[job.piece], job), fp)
         if stored is not None:
             futures[name] = stored
-            info.reused.append(f"{name}#{job.pass_no}")
+            info.reused.append(name)
         else:
             futures[name] = client.submit(task, job, retries=1, pure=False, key=f"planner-piece-{fp}-{job.pass_no}")
-            info.computed.append(f"{name}#{job.pass_no}")
-    return futures
+            info.computed.append(name)
+    return futures, fingerprints
 
 
-def _gather(client, futures, jobs, folders, out, show_progress, pass_no) -> dict[str, pd.DataFrame]:
+def _gather(client, futures, fingerprints, jobs, folders, out, show_progress, pass_no) -> dict[str, pd.DataFrame]:
     """Wait for the pass's pieces, storing each as it finishes; name every piece that failed."""
     from distributed import as_completed
     from tqdm import tqdm
@@ -258,8 +247,9 @@ def _gather(client, futures, jobs, folders, out, show_progress, pass_no) -> dict
             failed.append(f"{name}: {fut.exception()!r}")
         else:
             frame = fut.result()
-            payload = pickle.dumps({"fingerprint": jobs[name].fingerprint(), "frame": frame})
-            _write_bytes(_store_path(out, folders[name], pass_no), payload)
+            job = jobs[name]
+            payload = pickle.dumps({"fingerprint": fingerprints[name], "frame": frame})
+            _write_bytes(_store_path(out, folders[job.piece], job), payload)
             results[name] = frame
         bar.update(1)
     bar.close()
