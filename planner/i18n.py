@@ -579,6 +579,17 @@ LABELS.update(
         "basis_all_residents": ("all residents", "全体居民"),
         "basis_community_counts": ("community's own count", "社区统计人数"),
         "basis_census_share": ("census share", "普查比例估算"),
+        "group_title": ("Who each service is for", "各类设施的服务人群"),
+        "group_residents": ("Residents of the group", "服务人群人数"),
+        "group_covered": ("Of them within the radius", "其中在服务半径内"),
+        "group_share": ("Share of the group", "服务人群覆盖率"),
+        "group_caption": (
+            "Coverage counts the residents each service is for: the elderly for day care, children for "
+            "kindergartens and schools. 'How counted' says whether the communities' own counts or the "
+            "rulebook's census shares were used.",
+            "覆盖按各类设施的服务人群计算:日间照料为老年人,幼儿园和学校为相应年龄儿童。"
+            "“人数来源”说明采用社区统计人数还是规则库中的普查比例估算。",
+        ),
         "unit_m2": ("m²", "平方米"),
         "unit_places": ("places", "个(床位/学位)"),
         "unit_facilities": ("facilities", "处"),

@@ -81,6 +81,10 @@ def test_switch_type_and_mode(app):
     assert int(straight.rstrip("%")) >= int(walk.rstrip("%"))
     app.radio(key="view_en").set_value("coverage").run()
     assert not app.exception
+    # who each service is for: the elderly for day care, counted from the rulebook's census share
+    served = next(d.value for d in app.dataframe if "Served group" in d.value.columns).set_index("Facility type")
+    assert served.loc["Elderly day-care centre", "Served group"] == "Elderly residents (60+)"
+    assert served.loc["Elderly day-care centre", "How counted"] == "census share"
 
 
 def test_add_move_remove_a_facility_changes_the_kpis(app):

@@ -138,3 +138,19 @@ def test_group_coverage(study):
     district = result.summary["group_coverage"]["elderly_day_care"]
     assert district["group_residents"] == 49 and district["group_covered"] == 30
     assert district["demand_basis"] == "census_share;community_counts"
+
+
+def test_app_group_table(study):
+    """The app's "who each service is for" table: the fixture's 49 elderly, 30 within 300 m (62 %), both bases named."""
+    from planner.app.dashboard import group_table
+
+    result = planner.analyze(study, mode="euclidean")
+    en = group_table(result, "en").set_index("Facility type")
+    row = en.loc["Elderly day-care centre"]
+    assert row["Served group"] == "Elderly residents (60+)"
+    assert (row["Residents of the group"], row["Of them within the radius"]) == ("49", "30")
+    assert row["Share of the group"] == "62%"  # 30 / 48.7 = 61.6 %
+    assert row["How counted"] == "census share, community's own count"
+    assert "Community service complex" not in en.index  # all residents: the coverage chart says it
+    zh = group_table(result, "zh").set_index("设施类型")
+    assert zh.loc["老年人日间照料中心", "人数来源"] == "普查比例估算、社区统计人数"

@@ -44,6 +44,9 @@ GOLDEN = {
     },
 }
 
+#: the same of the summary's table of served groups (census shares of the rulebook: 56,076 elderly...)
+GOLDEN_GROUPS = {"zh": "fca407a5fd768bef", "en": "f0528af05b0170d7"}
+
 
 class _Text(HTMLParser):
     """The text of each top-level <section>, by its id, whitespace collapsed."""
@@ -101,7 +104,15 @@ def test_sample_report_text_is_unchanged_section_by_section(
 
     monkeypatch.setattr(html_module, "render_map", lambda spec, result, report, **kw: b"<svg/>")
     html = render_html(build_content(sample, lang), sample)
-    got = _hashes(html)
+    # the summary gained one table (who each service is for); the rest of its text is as before
+    groups = re.search(
+        r"\s*<h3>[^<]*</h3>\s*<p class=\"note lead\">[^<]*</p>\s*<table class=\"data compact t-groups\">.*?</table>",
+        html,
+        re.S,
+    )
+    assert groups is not None
+    assert _hashes(f"<section id='groups'>{groups.group(0)}</section>")["groups"] == GOLDEN_GROUPS[lang]
+    got = _hashes(html.replace(groups.group(0), ""))
     assert list(got) == list(GOLDEN[lang])  # the same sections in the same order
     changed = [k for k in got if got[k] != GOLDEN[lang][k]]
     assert not changed, f"the text of section(s) {changed} changed"

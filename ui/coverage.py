@@ -12,9 +12,14 @@ TITLE = "tab_coverage"
 
 
 def render(view: View) -> None:
-    """The coverage chart, the rule table and one sentence per rule."""
+    """The coverage chart, who each service is for, the rule table and one sentence per rule."""
     result, lang = view.result, view.lang
     st.vega_lite_chart(spec=dashboard.coverage_chart(result, lang), width="stretch")
+    groups = dashboard.group_table(result, lang)
+    if len(groups):
+        st.markdown(f"**{t('group_title', lang)}**")
+        st.dataframe(groups, hide_index=True, width="stretch")
+        st.caption(t("group_caption", lang))
     st.markdown(f"**{t('rules_title', lang)}**")
     st.dataframe(dashboard.rules_table(result, lang), hide_index=True, width="stretch")
     for line in dashboard.rule_sentences(result, lang):

@@ -16,6 +16,7 @@ import pyproj
 
 from planner import naming
 from planner.analysis import Analysis
+from planner.assess.groups import demand_groups
 from planner.i18n import LABELS, article, in_sentence, t
 from planner.plan.scenario import compare
 from planner.rules.kinds import KINDS, kind_of
@@ -154,6 +155,30 @@ def coverage_table(result: Analysis, lang: str) -> pd.DataFrame:
                 "residents": c["residents"],
                 "share": float(c["share_covered"]) if np.isfinite(c["share_covered"]) else 0.0,
                 "facilities": result.summary["district"]["facilities"].get(key, 0),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def group_table(result: Analysis, lang: str) -> pd.DataFrame:
+    """Per type that serves a group other than all residents: the group, its residents, those
+    within the type's radius, their share, and how the group was counted (``summary.json``'s
+    ``group_coverage``). Empty when no type serves a group.
+    """
+    groups = demand_groups(result.study.rulebook)
+    book = result.study.rulebook
+    sep = "、" if lang == "zh" else ", "
+    rows = []
+    for key, g in result.summary.get("group_coverage", {}).items():
+        share = g["share_group_covered"]
+        rows.append(
+            {
+                t("col_type", lang): book.types[key].name(lang),
+                t("list_group", lang): groups[g["group"]].name(lang),
+                t("group_residents", lang): f"{g['group_residents']:,}",
+                t("group_covered", lang): f"{g['group_covered']:,}",
+                t("group_share", lang): _pct(share),
+                t("list_basis", lang): sep.join(t(f"basis_{b}", lang) for b in str(g["demand_basis"]).split(";")),
             }
         )
     return pd.DataFrame(rows)

@@ -186,6 +186,24 @@ WORDS: dict[str, tuple[str, str]] = {
     "yes": ("yes", "是"),
     "no": ("no", "否"),
     "t_coverage": ("Residents within the service radius of each facility type", "各类设施服务半径内的居民"),
+    "t_groups": (
+        "Who each service is for: the residents of its group within the service radius",
+        "各类设施服务人群在服务半径内的人数",
+    ),
+    "col_served_group": ("Served group", "服务人群"),
+    "col_group_residents": ("Residents of the group", "服务人群人数"),
+    "col_group_covered": ("Of them covered", "其中覆盖"),
+    "col_count_basis": ("How counted", "人数来源"),
+    "basis_all_residents": ("all residents", "全体居民"),
+    "basis_community_counts": ("the communities' own counts", "社区统计人数"),
+    "basis_census_share": ("the rulebook's census share", "规则库普查比例估算"),
+    "groups_note": (
+        "Elderly day care counts residents aged 60 and over, kindergartens and schools the children of their "
+        "ages; where a community gives no count of the group, the census share of the rulebook's method "
+        "appendix is applied to its residents.",
+        "老年人日间照料按60岁及以上老年人计算,幼儿园和学校按相应年龄儿童计算;"
+        "社区未提供该人群人数的,按方法附录中规则库的普查比例估算。",
+    ),
     "t_matrix": ("Standards met, by community", "各社区达标一览"),
     "t_matrix_note": (
         "✓ meets the standard, ✗ does not, – not assessed (data missing). Coverage columns: the share of residents "

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from planner import naming
+from planner.assess.groups import demand_groups
 from planner.i18n import article, in_sentence
 from planner.report.context import COMMUNITIES, FACILITIES, MEETS_MIN_AREA, POPULATION, Context
 from planner.report.model import Column, Num, Ref, Section, Table
@@ -23,7 +24,7 @@ def build(ctx: Context, number: int) -> Section:
         f"{number} {ctx.t('s_summary')}",
         key_figures=tuple(key_figures(ctx)),
         lists=(("headlines", tuple(headlines(ctx))), ("standards", tuple(standards(ctx))), ("gaps", tuple(gaps(ctx)))),
-        tables=(coverage(ctx),),
+        tables=(coverage(ctx),) + ((groups(ctx),) if ctx.s.get("group_coverage") else ()),
     )
 
 
@@ -86,6 +87,36 @@ def coverage(ctx: Context) -> Table:
             )
         )
     return Table("coverage", ctx.t("t_coverage"), cols, tuple(rows), sheet=ctx.t("col_share"))
+
+
+def groups(ctx: Context) -> Table:
+    """Per type serving a group other than all residents: the group's residents, those covered, and the basis."""
+    names = demand_groups(ctx.book)
+    cols = (
+        Column("type", ctx.t("col_type"), width=28),
+        Column("group", ctx.t("col_served_group"), width=24),
+        Column("group_residents", ctx.t("col_group_residents"), "count", width=14),
+        Column("group_covered", ctx.t("col_group_covered"), "count", width=14),
+        Column("share_group_covered", ctx.t("col_share"), "share1", width=12),
+        Column("demand_basis", ctx.t("col_count_basis"), width=24),
+    )
+    rows = []
+    for t, g in ctx.s["group_coverage"].items():
+        p = f"group_coverage.{t}"
+        basis = ctx.t("list_sep").join(ctx.t(f"basis_{b}") for b in str(g["demand_basis"]).split(";"))
+        rows.append(
+            (
+                ctx.text_cell(ctx.type_label(t)),
+                ctx.text_cell(names[g["group"]].name(ctx.lang)),
+                ctx.cell(ctx.summary(f"{p}.group_residents")),
+                ctx.cell(ctx.summary(f"{p}.group_covered")),
+                ctx.cell(ctx.summary(f"{p}.share_group_covered", "share1")),
+                ctx.text_cell(basis),
+            )
+        )
+    return Table(
+        "groups", ctx.t("t_groups"), cols, tuple(rows), sheet=ctx.t("col_served_group"), note=ctx.t("groups_note")
+    )
 
 
 # -- standards ------------------------------------------------------------------------------
