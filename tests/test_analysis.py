@@ -259,6 +259,8 @@ def test_what_if_removing_every_facility_leaves_nobody_covered(toy_gpkg: Path, m
             assert after.cells[naming.dist(key)].isna().all()
             assert after.cells[naming.nearest(key)].isna().all()
             assert after.summary["coverage"][key]["residents_covered"] == 0
+
+
 # ---------------------------------------------------------------------------- a street network in pieces
 
 

@@ -161,9 +161,9 @@ def test_every_figure_equals_the_written_results(district_run: Run, lang: str) -
 def test_kind_columns_written_equal_their_definitions(district_run: Run) -> None:
     """communities.csv carries staff_needed and grid_fit_min/max; the report prints them, the test restates them."""
     written = pd.read_csv(district_run.results / "communities.csv", dtype=ID_COLUMNS, encoding="utf-8-sig")
-    restated = Results(district_run.results, district_run.result)._derived(written.drop(
-        columns=["staff_needed", "grid_fit_min", "grid_fit_max"]
-    ))
+    restated = Results(district_run.results, district_run.result)._derived(
+        written.drop(columns=["staff_needed", "grid_fit_min", "grid_fit_max"])
+    )
     for col in ("staff_needed", "grid_fit_min", "grid_fit_max"):
         pd.testing.assert_series_equal(written[col], restated[col], check_dtype=False, check_names=False)
     assert (written["staff_needed"] > 0).any() and (written["grid_fit_max"] > written["grid_fit_min"]).any()

@@ -277,3 +277,54 @@ def test_pdf_with_plans_shows_the_chinese_sections(plans_run, tmp_path: Path) ->
     text = "".join(p.extract_text() for p in PdfReader(out).pages)
     for title in ("新增设施选址", "社区工作站与网格划分", "供需比"):
         assert title in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_life_circle_section_prints_the_tiers_files(plans_run, result, lang: str) -> None:
+    """``planner report --tiers``: every figure equals its cell of the files ``planner tiers`` wrote."""
+    out = plans_run["root"] / "tiers"
+    if not out.exists():
+        assert main(["tiers", str(plans_run["study"]), "--quiet", "--out", str(out)]) == 0
+    plans = read_plans(tiers=out)
+    report = build_content(result, lang, plans=plans)
+    assert [s.key for s in report.sections][-2:] == ["tiers", "method"]
+    section = report.section("tiers")
+    frames = {
+        name: pd.read_csv(out / name, dtype=IDS, encoding="utf-8-sig")
+        for name in ("tiers_district.csv", "tiers_communities.csv", "tiers.csv", "three_lists.csv")
+    }
+    nums = [n for n in report.nums if n.ref is not None and n.ref.file in frames]
+    assert {n.ref.file for n in nums} == set(frames)
+    wrong = []
+    for n in nums:
+        df = frames[n.ref.file]
+        mask = np.logical_and.reduce([df[c].astype(str) == str(v) for c, v in n.ref.row])
+        assert mask.sum() == 1, n.ref
+        if not _same(n.value, df.loc[mask, n.ref.key].iloc[0]):
+            wrong.append(n.ref)
+    assert not wrong, wrong[:5]
+    district = frames["tiers_district.csv"]
+    assert len(section.table("tiers").rows) == len(district) == 3
+    assert len(section.table("tiers_communities").rows) == len(result.communities)
+    assert len(section.table("three_lists").rows) == len(frames["three_lists.csv"])
+    # the widest circle's residents, recomputed from the cells: those whose every type of the circle is in reach
+    cells = pd.read_csv(out / "tiers_cells.csv", dtype=IDS, encoding="utf-8-sig")
+    widest = district.iloc[-1]
+    done = cells.loc[cells[f"complete_{widest['tier'].replace('-', '_')}"], "population"].sum()
+    assert widest["residents_complete"] == round(done)
+    assert f"{round(done):,}" in section.paragraphs[0]
+
+
+def test_life_circles_and_access_show_the_three_lists_once(plans_run, result, tmp_path: Path) -> None:
+    access = tmp_path / "access"
+    shutil.copytree(plans_run["access"], access)
+    _three_lists(access, result.communities)
+    tiers = plans_run["root"] / "tiers"
+    if not tiers.exists():
+        assert main(["tiers", str(plans_run["study"]), "--quiet", "--out", str(tiers)]) == 0
+    report = build_content(result, "en", plans=read_plans(access=access, tiers=tiers))
+    assert report.section("access").table("three_lists") is not None
+    assert report.section("tiers").table("three_lists") is None
+    (empty := tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"empty.*tiers_district\.csv is missing.*planner tiers"):
+        read_plans(tiers=empty)

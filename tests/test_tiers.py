@@ -120,7 +120,16 @@ def test_cli(tmp_path, line, capsys):
     assert table.set_index("type_key").loc["kindergarten", "group"] == "children_3_6"
     lists = pd.read_csv(out / "three_lists.csv", encoding="utf-8-sig")
     assert len(lists) == len(line.study.rulebook.types)
-    assert "5-minute (300 m, 5 types): 10 of 60 residents complete" in capsys.readouterr().out
+    # the study's totals per tier, from the docstring's figures: 10, 60 and 0 of 60 residents complete
+    district = pd.read_csv(out / "tiers_district.csv", encoding="utf-8-sig").set_index("tier")
+    assert district["residents_complete"].tolist() == [10, 60, 0]
+    assert district["residents"].tolist() == [60, 60, 60]
+    assert district.loc["5-minute", "share_types"] == pytest.approx(22 / 60)
+    assert district.loc["10-minute", "share_complete"] == 1.0
+    assert district["n_types"].tolist() == [5, 1, 1]
+    printed = capsys.readouterr().out
+    assert "5-minute (300 m, 5 types): 10 of 60 residents complete" in printed
+    assert "10-minute (500 m, 1 type): 60 of 60 residents complete" in printed
 
 
 def test_cli_refuses_input(tmp_path, line, capsys):

@@ -30,7 +30,7 @@ __all__ = ["Tier", "TiersResult", "life_circles", "tiers", "write_tiers"]
 
 log = logging.getLogger(__name__)
 
-FILES: tuple[str, ...] = ("tiers_cells.csv", "tiers_communities.csv", "tiers.csv")
+FILES: tuple[str, ...] = ("tiers_cells.csv", "tiers_communities.csv", "tiers.csv", "tiers_district.csv")
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,44 @@ class TiersResult:
             for k in t.types
         ]
         return pd.DataFrame(rows, columns=["tier", "minutes", "distance_m", "type_key", "group", "type_distance_m"])
+
+    def district(self) -> pd.DataFrame:
+        """One row per tier for the whole study: tier, minutes, distance_m, n_types, residents,
+        residents_complete (in a complete circle, rounded), share_complete and share_types (the
+        population-weighted share of the tier's types within reach; NaN without residents).
+        """
+        pop = self.cells["population"].to_numpy(dtype=float)
+        total = float(pop.sum())
+        rows = []
+        for t in self.tiers:
+            done = float(pop[self.cells[naming.tier_complete(t.key)].to_numpy(dtype=bool)].sum())
+            share_types = float((pop * self.cells[naming.tier_share_types(t.key)].to_numpy(dtype=float)).sum())
+            rows.append(
+                {
+                    "tier": t.key,
+                    "minutes": t.minutes,
+                    "distance_m": t.distance_m,
+                    "n_types": len(t.types),
+                    "residents": round(total),
+                    "residents_complete": round(done),
+                    "share_complete": done / total if total > 0 else float("nan"),
+                    "share_types": share_types / total if total > 0 else float("nan"),
+                }
+            )
+        return pd.DataFrame(rows, columns=DISTRICT_COLUMNS)
+
+
+#: the columns of ``tiers_district.csv`` (:meth:`TiersResult.district`), read by the report
+DISTRICT_COLUMNS: tuple[str, ...] = (
+    "tier",
+    "minutes",
+    "distance_m",
+    "n_types",
+    "residents",
+    "residents_complete",
+    "share_complete",
+    "share_types",
+)
 
 
 def life_circles(book: Rulebook) -> tuple[Tier, ...]:
@@ -150,7 +188,8 @@ def _communities(ids: pd.Series, cells: pd.DataFrame, circles: tuple[Tier, ...])
 
 
 def write_tiers(answer: TiersResult, out_dir: str | Path, study=None) -> dict[str, Path]:
-    """Write ``tiers_cells.csv``, ``tiers_communities.csv`` and ``tiers.csv`` (the tier table), atomically.
+    """Write ``tiers_cells.csv``, ``tiers_communities.csv``, ``tiers.csv`` (the tier table) and
+    ``tiers_district.csv`` (the study's totals per tier), atomically.
 
     Raises
     ------
@@ -162,6 +201,7 @@ def write_tiers(answer: TiersResult, out_dir: str | Path, study=None) -> dict[st
         "tiers_cells.csv": for_file(answer.cells),
         "tiers_communities.csv": for_file(answer.communities),
         "tiers.csv": answer.table(),
+        "tiers_district.csv": answer.district(),
     }
     return {name: write_atomic(out / name, _csv_writer(table)) for name, table in tables.items()}
 

@@ -132,8 +132,8 @@ def _report_args(sub: argparse._SubParsersAction) -> None:
         description=(
             "Analyse a district as 'planner analyze' does and write a report for officials: a summary with the "
             "headline figures and the most urgent gaps, maps, tables per community and facility, recommendations, "
-            "and the method with every standard's source; with --siting, --regions or --access, a section on each "
-            "planning result. Without STUDY, the bundled synthetic sample district."
+            "and the method with every standard's source; with --siting, --regions, --access or --tiers, a section "
+            "on each planning result. Without STUDY, the bundled synthetic sample district."
         ),
         formatter_class=_HelpFormatter,
     )
@@ -154,6 +154,12 @@ def _report_args(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="add an access section: the --out folder of 'planner access' (access_communities.csv[, three_lists.csv])",
     )
+    p.add_argument(
+        "--tiers",
+        metavar="DIR",
+        help="add a life-circle section: the --out folder of 'planner tiers' (tiers_district.csv, tiers.csv, "
+        "tiers_communities.csv[, three_lists.csv])",
+    )
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language (简体中文 or English)")
     p.add_argument("--out", metavar="FILE", help="report file (default: report_<lang>.<format>)")
     p.add_argument("--name", metavar="TEXT", help="district name shown in the report (default: the study file name)")
@@ -170,7 +176,8 @@ def _run_report(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     out = Path(args.out) if args.out else Path(f"report_{args.lang}.{args.format}")
-    plans = read_plans(siting=args.siting, regions=args.regions, access=args.access)  # a bad folder fails first
+    # a bad folder fails first
+    plans = read_plans(siting=args.siting, regions=args.regions, access=args.access, tiers=args.tiers)
     bar = _progress_bar(args.quiet)
     try:
         result = _study_and_analysis(args, bar, name=args.name)

@@ -21,7 +21,7 @@ def _tiers_args(sub: argparse._SubParsersAction) -> None:
             "walking distance for the group the type serves), per community the share of each tier's types "
             "within reach and the residents living in a complete circle; and per community and type the three "
             "lists (demand, resources, service balance). Writes tiers_cells.csv, tiers_communities.csv, "
-            "tiers.csv and three_lists.csv."
+            "tiers.csv, tiers_district.csv and three_lists.csv."
         ),
         formatter_class=_HelpFormatter,
     )
@@ -31,7 +31,6 @@ def _tiers_args(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_tiers(args: argparse.Namespace) -> int:
-    from planner import naming
     from planner.assess.lists import three_lists, write_three_lists
     from planner.assess.tiers import tiers, write_tiers
 
@@ -47,10 +46,9 @@ def _run_tiers(args: argparse.Namespace) -> int:
     finally:
         bar.close()  # type: ignore[attr-defined]
     if not args.quiet:
-        pop = answer.cells["population"].to_numpy(dtype=float)
-        for tier in answer.tiers:
-            done = float(pop[answer.cells[naming.tier_complete(tier.key)].to_numpy()].sum())
-            head = f"{tier.key} ({tier.distance_m:g} m, {len(tier.types)} types)"
-            print(f"{head}: {done:,.0f} of {pop.sum():,.0f} residents complete")
+        for _, row in answer.district().iterrows():
+            n = row["n_types"]
+            head = f"{row['tier']} ({row['distance_m']:g} m, {n} type{'' if n == 1 else 's'})"
+            print(f"{head}: {row['residents_complete']:,} of {row['residents']:,} residents complete")
         print(f"wrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")
     return 0

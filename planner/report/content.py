@@ -30,6 +30,7 @@ from planner.report.sections import (
     regions,
     results,
     summary,
+    tiers,
 )
 from planner.report.sections import (
     scenario as scenario_section,
@@ -82,6 +83,9 @@ def build_content(
         body.append(lambda n: regions.build(ctx, n, plans.workstations, plans.grids))
     if plans.access is not None:
         body.append(lambda n: access.build(ctx, n, plans.access))
+    if plans.tiers is not None:
+        shown = plans.access is not None and plans.access.three_lists is not None
+        body.append(lambda n: tiers.build(ctx, n, plans.tiers, with_lists=not shown))
     body.append(lambda n: method.build(ctx, n))
     if edits:
         body.append(lambda n: scenario_section.build(ctx, n, label, edits))

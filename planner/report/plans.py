@@ -1,7 +1,8 @@
 """The planning commands' outputs, read back for the report.
 
-``planner report --siting DIR --regions DIR --access DIR`` reads the ``--out`` folders of
-``planner site``, ``planner workstations`` / ``planner grids`` and ``planner access``.
+``planner report --siting DIR --regions DIR --access DIR --tiers DIR`` reads the ``--out``
+folders of ``planner site``, ``planner workstations`` / ``planner grids``, ``planner access``
+and ``planner tiers``.
 :func:`read_plans` checks each folder for the files the report needs and says which one is
 missing; everything is read as written (identifiers as text), nothing is recomputed.
 """
@@ -16,7 +17,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from planner import naming
 from planner.assess.lists import COLUMNS as THREE_LISTS_COLUMNS  # the schema planner access writes
+from planner.assess.tiers import DISTRICT_COLUMNS as TIERS_DISTRICT_COLUMNS  # the schema planner tiers writes
 from planner.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,19 @@ class AccessPlan:
 
 
 @dataclass(frozen=True)
+class TiersPlan:
+    """``planner tiers``' output: the study's totals per tier (``tiers_district.csv``), the
+    tiers' facility types (``tiers.csv``), per community (``tiers_communities.csv``) and the
+    three lists (``three_lists.csv``, when present)."""
+
+    folder: Path
+    district: pd.DataFrame
+    types: pd.DataFrame
+    communities: pd.DataFrame
+    three_lists: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
 class Plans:
     """The planning results a report shows (each optional)."""
 
@@ -72,12 +88,14 @@ class Plans:
     workstations: WorkstationPlan | None = None
     grids: GridPlan | None = None
     access: AccessPlan | None = None
+    tiers: TiersPlan | None = None
 
 
 def read_plans(
     siting: str | Path | None = None,
     regions: str | Path | None = None,
     access: str | Path | None = None,
+    tiers: str | Path | None = None,
 ) -> Plans:
     """Read the output folders of the planning commands.
 
@@ -92,6 +110,9 @@ def read_plans(
     access
         ``planner access --out DIR``: needs ``access_communities.csv``; ``access_cells.gpkg``
         (for the map) and ``three_lists.csv`` (the community three lists) are read when present.
+    tiers
+        ``planner tiers --out DIR``: needs ``tiers_district.csv``, ``tiers.csv`` and
+        ``tiers_communities.csv``; ``three_lists.csv`` is read when present.
 
     Raises
     ------
@@ -104,6 +125,7 @@ def read_plans(
         workstations=ws,
         grids=grids,
         access=None if access is None else _access(_folder(access, "--access")),
+        tiers=None if tiers is None else _tiers(_folder(tiers, "--tiers")),
     )
 
 
@@ -231,3 +253,13 @@ def _access(folder: Path) -> AccessPlan:
     if lists is None:
         log.info("%s has no three_lists.csv: the report leaves out the community three lists", folder)
     return AccessPlan(folder, comm, cells, lists)
+
+
+def _tiers(folder: Path) -> TiersPlan:
+    district = _csv(_need(folder, "tiers_district.csv", "planner tiers"), TIERS_DISTRICT_COLUMNS)
+    types = _csv(_need(folder, "tiers.csv", "planner tiers"), ("tier", "type_key", "group", "type_distance_m"))
+    per_tier = [col(t) for t in district["tier"] for col in (naming.tier_share_types, naming.tier_share_complete)]
+    communities = _csv(_need(folder, "tiers_communities.csv", "planner tiers"), ("community_id", *per_tier))
+    lists_path = folder / "three_lists.csv"
+    lists = _csv(lists_path, THREE_LISTS_COLUMNS) if lists_path.is_file() else None
+    return TiersPlan(folder, district, types, communities, lists)

@@ -191,6 +191,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "各类设施服务人群在服务半径内的人数",
     ),
     "col_served_group": ("Served group", "服务人群"),
+    "sheet_groups": ("Served groups", "服务人群"),
     "col_group_residents": ("Residents of the group", "服务人群人数"),
     "col_group_covered": ("Of them covered", "其中覆盖"),
     "col_count_basis": ("How counted", "人数来源"),

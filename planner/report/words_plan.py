@@ -1,4 +1,4 @@
-"""The report's words for the planning sections (siting, workstations and grids, access).
+"""The report's words for the planning sections (siting, workstations and grids, access, life circles).
 
 key -> (English, Chinese); placeholders are ``str.format`` fields. Numbers are formatted by
 :func:`planner.report.text.fmt_number` and passed in.
@@ -148,6 +148,36 @@ PLAN_WORDS: dict[str, tuple[str, str]] = {
     ),
     "lg_access_none": ("no supply within reach", "可达范围内无供给"),
     "lg_access": ("supply per resident", "人均可达供给"),
+    # life circles
+    "s_tiers": ("Life circles (GB 50180-2018)", "生活圈(GB 50180-2018)"),
+    "tiers_method": (
+        "A cell lies in a complete life circle when the nearest facility of every type of the circle is within the "
+        "circle's walking distance for the group the type serves (the elderly and young children walk slower, so "
+        "their distance is shorter; {mode}). {complete} of {residents} residents ({share}) live in a complete "
+        "{tier}.",
+        "某单元各类设施中最近者均位于其服务人群在该生活圈的步行距离内(老年人和幼儿步行较慢,距离较短;{mode}),"
+        "即视为处于完整的生活圈内。{residents}名居民中有{complete}人({share})生活在完整的{tier}内。",
+    ),
+    "t_tiers": ("Life circles of the district (tiers_district.csv)", "全区生活圈完整情况(tiers_district.csv)"),
+    "t_tiers_communities": (
+        "Life circles per community (tiers_communities.csv)",
+        "各社区生活圈完整情况(tiers_communities.csv)",
+    ),
+    "col_tier": ("Life circle", "生活圈"),
+    "col_minutes": ("Minutes on foot", "步行分钟"),
+    "col_tier_distance": ("Walking distance (m)", "步行距离(米)"),
+    "col_tier_types": ("Services of the circle (distance for their group)", "生活圈设施(服务人群步行距离)"),
+    "col_tier_complete": ("Residents in a complete circle", "完整生活圈内居民"),
+    "col_tier_share_complete": ("Share of residents", "居民比例"),
+    "col_tier_share_types": ("Services within reach", "设施可达比例"),
+    "col_tier_complete_of": ("{tier}: complete", "{tier}:完整比例"),
+    "col_tier_types_of": ("{tier}: services within reach", "{tier}:设施可达比例"),
+    "tier_type_distance": ("{type} ({distance} m)", "{type}({distance}米)"),
+    "tier_5-minute": ("5-minute life circle", "五分钟生活圈"),
+    "tier_10-minute": ("10-minute life circle", "十分钟生活圈"),
+    "tier_15-minute": ("15-minute life circle", "十五分钟生活圈"),
+    "sheet_tiers": ("Life circles", "生活圈"),
+    "sheet_tiers_communities": ("Life circles by community", "各社区生活圈"),
     "sheet_plan_sites": ("Siting", "选址"),
     "sheet_plan_stations": ("Workstations", "社区工作站"),
     "sheet_plan_grids": ("Grids", "网格"),

@@ -40,7 +40,7 @@ def build(ctx: Context, number: int, plan: AccessPlan) -> Section:
     )
     tables = [_communities(ctx, comm)]
     if plan.three_lists is not None:
-        tables.append(_three_lists(ctx, plan.three_lists))
+        tables.append(three_lists_table(ctx, plan.three_lists))
     figures: tuple[MapSpec, ...] = ()
     if plan.cells is not None:
         figures = (
@@ -97,7 +97,8 @@ _LIST_COLUMNS = (
 )
 
 
-def _three_lists(ctx: Context, lists: pd.DataFrame) -> Table:
+def three_lists_table(ctx: Context, lists: pd.DataFrame) -> Table:
+    """The community three lists of ``three_lists.csv`` (``planner access --lists``, ``planner tiers``)."""
     cols = (
         Column("community_id", ctx.t("col_community_id"), width=14),
         Column("community", ctx.t("col_community"), width=18),

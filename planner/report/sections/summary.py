@@ -115,7 +115,7 @@ def groups(ctx: Context) -> Table:
             )
         )
     return Table(
-        "groups", ctx.t("t_groups"), cols, tuple(rows), sheet=ctx.t("col_served_group"), note=ctx.t("groups_note")
+        "groups", ctx.t("t_groups"), cols, tuple(rows), sheet=ctx.t("sheet_groups"), note=ctx.t("groups_note")
     )
 
 
